@@ -1,0 +1,194 @@
+"""Agreements, their areas, partners, measures and registered sites, and the GeoJSON file they come from.
+
+File format (`trygg agreements load PATH`): a GeoJSON FeatureCollection whose features carry
+`properties.kind`:
+
+* `agreement`    - Polygon/MultiPolygon of the agreement area; properties `agreement_id`, `name`,
+                   `municipality`, `signed_at` (date), `partners` [{id, name, role}],
+                   `measures` [{description, starts_on}].
+* `control_area` - Polygon/MultiPolygon of a comparison area; properties `area_id`, `agreement_id`, `name`.
+* `site`         - Point of a registered site (a shop, a school); properties `site_id`, `agreement_id`,
+                   `partner_id`, `name`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from schemas.incident import SWEDEN_LAT, SWEDEN_LON
+
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Position = tuple[float, float]  # GeoJSON order: lon, lat
+
+
+class PartnerRole(str, enum.Enum):
+    shop = "shop"
+    property_owner = "property_owner"
+    school = "school"
+    police = "police"
+    municipality = "municipality"
+
+
+class AreaKind(str, enum.Enum):
+    agreement = "agreement"
+    control = "control"
+    municipality = "municipality"
+
+
+def municipality_area_id(municipality: str) -> str:
+    """The area id under which events known only to a municipality are counted ("Umeå" -> "kommun:umea")."""
+    folded = unicodedata.normalize("NFKD", municipality.strip().casefold())
+    ascii_only = "".join(c for c in folded if not unicodedata.combining(c))
+    return "kommun:" + re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+
+
+class Polygon(BaseModel):
+    """A GeoJSON Polygon or MultiPolygon in WGS84 inside Sweden."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: Any
+
+    @model_validator(mode="after")
+    def _rings(self) -> Polygon:
+        polygons = [self.coordinates] if self.type == "Polygon" else self.coordinates
+        if not isinstance(polygons, list) or not polygons:
+            raise ValueError("coordinates must be a non-empty list")
+        for rings in polygons:
+            if not isinstance(rings, list) or not rings:
+                raise ValueError("each polygon needs at least an outer ring")
+            for ring in rings:
+                if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
+                    raise ValueError("each ring needs >= 4 positions and must be closed (first == last)")
+                for pos in ring:
+                    lon, lat = pos[0], pos[1]
+                    if not (SWEDEN_LAT[0] <= lat <= SWEDEN_LAT[1] and SWEDEN_LON[0] <= lon <= SWEDEN_LON[1]):
+                        raise ValueError(f"position {lon},{lat} (lon,lat) lies outside Sweden")
+        return self
+
+
+class Partner(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    role: PartnerRole
+
+
+class Measure(BaseModel):
+    """Something the partners committed to do, from a date (shown as an annotation on the boards)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    description: str = Field(min_length=1, max_length=300)
+    starts_on: date
+
+
+class ControlArea(BaseModel):
+    """A comparable area without the agreement, used to separate the agreement's effect from general trends."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    area_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    geometry: Polygon
+
+
+class Site(BaseModel):
+    """A registered place with a fixed point, so a report can say "at my shop"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    site_id: Identifier
+    agreement_id: Identifier
+    partner_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    lat: float = Field(ge=SWEDEN_LAT[0], le=SWEDEN_LAT[1])
+    lon: float = Field(ge=SWEDEN_LON[0], le=SWEDEN_LON[1])
+
+
+class Agreement(BaseModel):
+    """A local safety agreement: its area, signing date, partners, measures and control areas."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agreement_id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    municipality: str = Field(min_length=1, max_length=64)
+    signed_at: date
+    geometry: Polygon
+    partners: tuple[Partner, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    control_areas: tuple[ControlArea, ...] = ()
+    sites: tuple[Site, ...] = ()
+
+    @field_validator("partners")
+    @classmethod
+    def _unique_partners(cls, partners: tuple[Partner, ...]) -> tuple[Partner, ...]:
+        ids = [p.id for p in partners]
+        if len(ids) != len(set(ids)):
+            raise ValueError("partner ids must be unique within an agreement")
+        return partners
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Agreement:
+        area_ids = [self.agreement_id, *(c.area_id for c in self.control_areas)]
+        if len(area_ids) != len(set(area_ids)):
+            raise ValueError("control area ids must be unique and differ from the agreement id")
+        partner_ids = {p.id for p in self.partners}
+        for site in self.sites:
+            if site.partner_id not in partner_ids:
+                raise ValueError(f"site {site.site_id} names partner {site.partner_id}, who is not a partner")
+        return self
+
+
+class _FeatureCollection(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]
+
+
+def agreements_from_geojson(document: Any) -> list[Agreement]:
+    """Parse an agreements FeatureCollection (see module docstring) into validated agreements."""
+    collection = _FeatureCollection.model_validate(document)
+    heads: dict[str, dict[str, Any]] = {}
+    controls: dict[str, list[dict[str, Any]]] = {}
+    sites: dict[str, list[dict[str, Any]]] = {}
+    for number, feature in enumerate(collection.features, start=1):
+        props = dict(feature.get("properties") or {})
+        kind = props.pop("kind", None)
+        geometry = feature.get("geometry")
+        agreement_id = props.get("agreement_id")
+        if not isinstance(agreement_id, str):
+            raise ValueError(f"feature {number}: properties.agreement_id is missing")
+        if kind == "agreement":
+            if agreement_id in heads:
+                raise ValueError(f"feature {number}: agreement {agreement_id} appears twice")
+            heads[agreement_id] = {**props, "geometry": geometry}
+        elif kind == "control_area":
+            props.pop("agreement_id")
+            controls.setdefault(agreement_id, []).append({**props, "geometry": geometry})
+        elif kind == "site":
+            if not geometry or geometry.get("type") != "Point":
+                raise ValueError(f"feature {number}: a site needs a Point geometry")
+            lon, lat = geometry["coordinates"][:2]
+            sites.setdefault(agreement_id, []).append({**props, "lat": lat, "lon": lon})
+        else:
+            raise ValueError(f"feature {number}: properties.kind must be agreement, control_area or site, not {kind!r}")
+    orphans = (set(controls) | set(sites)) - set(heads)
+    if orphans:
+        raise ValueError(f"control areas or sites refer to unknown agreements: {sorted(orphans)}")
+    return [
+        Agreement.model_validate(
+            {**head, "control_areas": controls.get(agreement_id, []), "sites": sites.get(agreement_id, [])}
+        )
+        for agreement_id, head in heads.items()
+    ]

@@ -1,0 +1,1 @@
+"""The stream processor: incidents.reported -> validated, placed, counted in the database."""

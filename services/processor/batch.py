@@ -1,0 +1,134 @@
+"""One micro-batch, start to finish: validate, place, write once. Called by the thin Faust agent in app.py."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from schemas import IncidentEvent, Rejection
+from trygg.adapters import database
+from trygg.adapters.database import BatchResult, RejectedRow, StaleIndex
+from trygg.domain.placement import AreaIndex, Placement
+from trygg.domain.validation import validate_event
+from trygg.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    partition: int
+    offset: int
+    value: bytes
+
+
+@dataclass
+class Sorted:
+    """A batch split into placed valid events and rejections (with their Kafka position)."""
+
+    placed: list[tuple[IncidentEvent, Placement]] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+
+def sort_batch(messages: Sequence[RawMessage], index: AreaIndex, settings: Settings, now: datetime) -> Sorted:
+    """Validate and place every message; nothing here raises for bad input."""
+    result = Sorted()
+    skew = timedelta(seconds=settings.max_clock_skew_seconds)
+    for message in messages:
+        outcome = validate_event(message.value, now=now, max_clock_skew=skew, known_sites=index.sites)
+        if isinstance(outcome, Rejection):
+            result.rejected.append(RejectedRow(message.partition, message.offset, outcome))
+        else:
+            result.placed.append((outcome, index.place(outcome)))
+    return result
+
+
+class BatchWriter:
+    """Keeps the area index and a database connection; writes batches exactly once, waiting out outages."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._conn: psycopg.Connection | None = None
+        self._index: AreaIndex | None = None
+        self.stopping = False
+        self.stats = {"batches": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
+
+    def mark_index_stale(self) -> None:
+        self._index = None
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = database.connect(self.settings.database_url)
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg.Error:
+                pass
+        self._conn = None
+
+    def index(self) -> AreaIndex:
+        if self._index is None:
+            self._index = self._run(database.load_index)
+        return self._index
+
+    def _run(self, work):  # type: ignore[no-untyped-def]
+        """Run `work(conn)`, reconnecting with backoff while the database is away (blocking; call in a thread)."""
+        delay = 0.2
+        while True:
+            try:
+                return work(self._connection())
+            except psycopg.OperationalError as exc:
+                self._drop_connection()
+                if self.stopping:
+                    raise
+                first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                log.warning("database unavailable (%s); retrying in %.1f s", first_line, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def write(self, messages: Sequence[RawMessage]) -> tuple[Sorted, BatchResult]:
+        """Validate, place and store one batch. Blocking: the agent runs it in a worker thread."""
+        while True:
+            index = self.index()
+            now = datetime.now(UTC)
+            batch = sort_batch(messages, index, self.settings, now)
+            try:
+                result = self._run(
+                    lambda conn: database.store_batch(
+                        conn,
+                        batch.placed,
+                        batch.rejected,
+                        index_revision=index.revision,
+                        now=now,
+                        note_retention=timedelta(days=self.settings.note_retention_days),
+                    )
+                )
+            except StaleIndex as stale:
+                log.info("agreements changed (%s); reloading areas", stale)
+                self.mark_index_stale()
+                continue
+            self.stats["batches"] += 1
+            for key in ("accepted", "duplicates", "rejected"):
+                self.stats[key] += getattr(result, key)
+            return batch, result
+
+    def maintain(self) -> None:
+        """Erase expired free text and old rejection records."""
+        now = datetime.now(UTC)
+        retention = timedelta(days=self.settings.rejection_retention_days)
+        self._run(lambda conn: database.purge_expired(conn, now, retention))
+
+    def refresh_rollups(self) -> None:
+        """TimescaleDB: fold late-arriving counts into the continuous aggregates."""
+        self._run(database.refresh_rollups)
+
+    def close(self) -> None:
+        self._drop_connection()

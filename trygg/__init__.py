@@ -1,0 +1,1 @@
+"""trygg: incident platform for Swedish local safety agreements (trygghetsöverenskommelser)."""

@@ -1,0 +1,1 @@
+"""Adapters at the edges: PostgreSQL/TimescaleDB and Kafka."""

@@ -1,0 +1,293 @@
+"""PostgreSQL/TimescaleDB adapter: the exactly-once batch write, the area index, agreement loading."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import psycopg
+from shapely.geometry import Point, shape
+
+from schemas import Agreement, AreaKind, IncidentEvent, Rejection, Site, municipality_area_id
+from trygg.domain.aggregation import CountKey, count_increments, first_of_each
+from trygg.domain.buckets import hour_bucket
+from trygg.domain.placement import Area, AreaIndex, Placement, areas_of
+
+log = logging.getLogger(__name__)
+
+
+class StaleIndex(Exception):
+    """The area index was built from an older agreements revision than the database holds."""
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    partition: int
+    offset: int
+    rejection: Rejection
+
+    @property
+    def payload_sha256(self) -> str:
+        return hashlib.sha256(self.rejection.payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    accepted: int
+    duplicates: int
+    rejected: int
+
+
+def connect(url: str) -> psycopg.Connection:
+    """Open an autocommit connection in UTC; every multi-statement write uses an explicit `conn.transaction()`.
+
+    (Without autocommit a read would open an implicit transaction and later `transaction()` blocks would
+    only be savepoints inside it, never committed.)
+    """
+    return psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC")
+
+
+def load_index(conn: psycopg.Connection) -> AreaIndex:
+    """Build the spatial index from the areas and sites stored in the database."""
+    revision = conn.execute("SELECT revision FROM area_revision").fetchone()[0]
+    areas = [
+        Area(area_id, AreaKind(kind), agreement_id, municipality, shape(geometry))
+        for area_id, kind, agreement_id, municipality, geometry in conn.execute(
+            "SELECT area_id, kind, agreement_id, municipality, geometry FROM areas WHERE geometry IS NOT NULL"
+        )
+    ]
+    sites = [
+        Site(site_id=s, agreement_id=a, partner_id=p, name=n, lat=lat, lon=lon)
+        for s, a, p, n, lat, lon in conn.execute("SELECT site_id, agreement_id, partner_id, name, lat, lon FROM sites")
+    ]
+    return AreaIndex(areas, sites, revision)
+
+
+def _insert_counts(cur: psycopg.Cursor, increments: Counter[CountKey]) -> None:
+    if not increments:
+        return
+    keys = list(increments)
+    cur.execute(
+        """INSERT INTO incident_counts_hourly (area_id, category, source, hour, incidents)
+           SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::int[])
+           ON CONFLICT (area_id, category, source, hour)
+           DO UPDATE SET incidents = incident_counts_hourly.incidents + EXCLUDED.incidents""",
+        (
+            [k.area_id for k in keys],
+            [k.category for k in keys],
+            [k.source for k in keys],
+            [k.hour for k in keys],
+            [increments[k] for k in keys],
+        ),
+    )
+
+
+def store_batch(
+    conn: psycopg.Connection,
+    placed: Sequence[tuple[IncidentEvent, Placement]],
+    rejected: Sequence[RejectedRow],
+    *,
+    index_revision: int,
+    now: datetime,
+    note_retention: timedelta,
+) -> BatchResult:
+    """Write one micro-batch in one transaction: ledger, events, notes, counts, rejections.
+
+    Events whose id is already in the ledger change nothing, so a redelivered batch is harmless.
+    Raises StaleIndex (and writes nothing) when agreements were reloaded since the index was built.
+    """
+    placements = {event.event_id: placement for event, placement in placed}
+    unique = first_of_each(event for event, _ in placed)
+    with conn.transaction(), conn.cursor() as cur:
+        revision = cur.execute("SELECT revision FROM area_revision FOR SHARE").fetchone()[0]
+        if revision != index_revision:
+            raise StaleIndex(f"index revision {index_revision}, database revision {revision}")
+        new_ids = {
+            row[0]
+            for row in cur.execute(
+                """INSERT INTO event_ledger (event_id) SELECT unnest(%s::uuid[])
+                   ON CONFLICT DO NOTHING RETURNING event_id""",
+                ([e.event_id for e in unique],),
+            )
+        }
+        fresh = [e for e in unique if e.event_id in new_ids]
+        if fresh:
+            cur.execute(
+                """INSERT INTO incident_events (event_id, occurred_at, reported_at, source, reporter, category,
+                                                lat, lon, site_id, municipality, precision, external_id)
+                   SELECT * FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[],
+                                        %s::text[], %s::float8[], %s::float8[], %s::text[], %s::text[],
+                                        %s::text[], %s::text[])""",
+                (
+                    [e.event_id for e in fresh],
+                    [e.occurred_at for e in fresh],
+                    [e.reported_at for e in fresh],
+                    [e.source.value for e in fresh],
+                    [e.reporter for e in fresh],
+                    [e.category.value for e in fresh],
+                    [placements[e.event_id].lat for e in fresh],
+                    [placements[e.event_id].lon for e in fresh],
+                    [e.location.site_id for e in fresh],
+                    [placements[e.event_id].municipality for e in fresh],
+                    [e.location.precision.value for e in fresh],
+                    [e.external_id for e in fresh],
+                ),
+            )
+            noted = [e for e in fresh if e.note]
+            if noted and note_retention > timedelta(0):
+                cur.execute(
+                    """INSERT INTO incident_notes (event_id, note, expires_at)
+                       SELECT * FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[])""",
+                    ([e.event_id for e in noted], [e.note for e in noted], [now + note_retention] * len(noted)),
+                )
+            _ensure_municipalities(cur, {placements[e.event_id].municipality for e in fresh} - {None})
+            _insert_counts(cur, count_increments((e, placements[e.event_id]) for e in fresh))
+        if rejected:
+            cur.execute(
+                """INSERT INTO rejected_events (source_partition, source_offset, payload_sha256, rejected_at,
+                                                reason, field)
+                   SELECT * FROM unnest(%s::int[], %s::bigint[], %s::text[], %s::timestamptz[], %s::text[],
+                                        %s::text[])
+                   ON CONFLICT DO NOTHING""",
+                (
+                    [r.partition for r in rejected],
+                    [r.offset for r in rejected],
+                    [r.payload_sha256 for r in rejected],
+                    [r.rejection.rejected_at for r in rejected],
+                    [r.rejection.reason.value for r in rejected],
+                    [r.rejection.errors[0].field for r in rejected],
+                ),
+            )
+    return BatchResult(accepted=len(fresh), duplicates=len(placed) - len(fresh), rejected=len(rejected))
+
+
+def _ensure_municipalities(cur: psycopg.Cursor, municipalities: Iterable[str]) -> None:
+    names = sorted(municipalities)
+    if names:
+        cur.execute(
+            """INSERT INTO areas (area_id, kind, name, municipality)
+               SELECT unnest(%s::text[]), 'municipality', unnest(%s::text[]), unnest(%s::text[])
+               ON CONFLICT (area_id) DO NOTHING""",
+            ([municipality_area_id(n) for n in names], names, names),
+        )
+
+
+def _recount_area(cur: psycopg.Cursor, area: Area) -> int:
+    """Rebuild one area's hourly counts from the stored events; returns how many events it now holds."""
+    cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (area.area_id,))
+    min_lon, min_lat, max_lon, max_lat = area.geometry.bounds
+    rows = cur.execute(
+        """SELECT occurred_at, category, source, lat, lon FROM incident_events
+           WHERE precision = 'point' AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s""",
+        (min_lat, max_lat, min_lon, max_lon),
+    ).fetchall()
+    increments: Counter[CountKey] = Counter(
+        CountKey(area.area_id, category, source, hour_bucket(occurred_at))
+        for occurred_at, category, source, lat, lon in rows
+        if area.geometry.covers(Point(lon, lat))
+    )
+    _insert_counts(cur, increments)
+    return sum(increments.values())
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    agreements: int
+    recounted_areas: tuple[str, ...]
+    removed_areas: tuple[str, ...]
+    revision: int
+
+
+def upsert_agreements(conn: psycopg.Connection, agreements: Sequence[Agreement]) -> LoadResult:
+    """Insert or update agreements in one transaction; redrawn or new areas are recounted from stored events."""
+    recounted: list[str] = []
+    removed: list[str] = []
+    with conn.transaction(), conn.cursor() as cur:
+        # Exclusive: no processor batch commits between the recount and the revision bump.
+        cur.execute("SELECT revision FROM area_revision FOR UPDATE")
+        for agreement in agreements:
+            cur.execute(
+                """INSERT INTO agreements (agreement_id, name, municipality, signed_at) VALUES (%s, %s, %s, %s)
+                   ON CONFLICT (agreement_id) DO UPDATE SET name = EXCLUDED.name,
+                       municipality = EXCLUDED.municipality, signed_at = EXCLUDED.signed_at, updated_at = now()""",
+                (agreement.agreement_id, agreement.name, agreement.municipality, agreement.signed_at),
+            )
+            aid = agreement.agreement_id
+            for table in ("partners", "measures", "sites"):
+                cur.execute(f"DELETE FROM {table} WHERE agreement_id = %s", (aid,))  # noqa: S608 (fixed names)
+            cur.executemany(
+                "INSERT INTO partners (agreement_id, partner_id, name, role) VALUES (%s, %s, %s, %s)",
+                [(aid, p.id, p.name, p.role.value) for p in agreement.partners],
+            )
+            cur.executemany(
+                "INSERT INTO measures (agreement_id, position, description, starts_on) VALUES (%s, %s, %s, %s)",
+                [(aid, i, m.description, m.starts_on) for i, m in enumerate(agreement.measures, start=1)],
+            )
+            cur.executemany(
+                """INSERT INTO sites (site_id, agreement_id, partner_id, name, lat, lon) VALUES (%s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (site_id) DO UPDATE SET agreement_id = EXCLUDED.agreement_id,
+                       partner_id = EXCLUDED.partner_id, name = EXCLUDED.name, lat = EXCLUDED.lat, lon = EXCLUDED.lon""",
+                [(s.site_id, aid, s.partner_id, s.name, s.lat, s.lon) for s in agreement.sites],
+            )
+            geometries = {agreement.agreement_id: agreement.geometry}
+            geometries.update({c.area_id: c.geometry for c in agreement.control_areas})
+            names = {agreement.agreement_id: agreement.name, **{c.area_id: c.name for c in agreement.control_areas}}
+            stored = dict(
+                cur.execute("SELECT area_id, geometry FROM areas WHERE agreement_id = %s", (aid,)).fetchall()
+            )
+            for gone in sorted(set(stored) - set(geometries)):
+                cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (gone,))
+                cur.execute("DELETE FROM areas WHERE area_id = %s", (gone,))
+                removed.append(gone)
+            for area in areas_of(agreement):
+                geojson = geometries[area.area_id].model_dump()
+                min_lon, min_lat, max_lon, max_lat = area.geometry.bounds
+                cur.execute(
+                    """INSERT INTO areas (area_id, kind, agreement_id, name, municipality, geometry,
+                                          min_lat, max_lat, min_lon, max_lon)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                       ON CONFLICT (area_id) DO UPDATE SET kind = EXCLUDED.kind, agreement_id = EXCLUDED.agreement_id,
+                           name = EXCLUDED.name, municipality = EXCLUDED.municipality, geometry = EXCLUDED.geometry,
+                           min_lat = EXCLUDED.min_lat, max_lat = EXCLUDED.max_lat, min_lon = EXCLUDED.min_lon,
+                           max_lon = EXCLUDED.max_lon, updated_at = now()""",
+                    (area.area_id, area.kind.value, aid, names[area.area_id], agreement.municipality,
+                     json.dumps(geojson), min_lat, max_lat, min_lon, max_lon),
+                )
+                if stored.get(area.area_id) != geojson:
+                    _recount_area(cur, area)
+                    recounted.append(area.area_id)
+            _ensure_municipalities(cur, [agreement.municipality])
+        revision = cur.execute(
+            "UPDATE area_revision SET revision = revision + 1 RETURNING revision"
+        ).fetchone()[0]
+    return LoadResult(len(agreements), tuple(recounted), tuple(removed), revision)
+
+
+def purge_expired(conn: psycopg.Connection, now: datetime, rejection_retention: timedelta) -> tuple[int, int]:
+    """Erase free text past its retention and old rejection records; returns (notes, rejections) deleted."""
+    with conn.transaction():
+        notes = conn.execute("DELETE FROM incident_notes WHERE expires_at <= %s", (now,)).rowcount
+        rejections = conn.execute(
+            "DELETE FROM rejected_events WHERE rejected_at < %s", (now - rejection_retention,)
+        ).rowcount
+    return notes, rejections
+
+
+ROLLUPS = ("incident_counts", "incident_counts_weekly", "incident_counts_monthly")
+
+
+def refresh_rollups(conn: psycopg.Connection, start: datetime | None = None, end: datetime | None = None) -> None:
+    """TimescaleDB: fold late-arriving hourly counts into the continuous aggregates (no-op on plain PostgreSQL).
+
+    Refreshing is cheap where nothing was invalidated, so the whole range may be given.
+    """
+    if not conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'").fetchone()[0]:
+        return
+    # refresh_continuous_aggregate refuses to run inside a transaction block: the connection is autocommit.
+    for view in ROLLUPS:
+        conn.execute("CALL refresh_continuous_aggregate(%s, %s, %s)", (view, start, end))

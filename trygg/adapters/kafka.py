@@ -1,0 +1,110 @@
+"""Kafka adapter (kafka-python): topic creation and a producer for reports and agreements."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from schemas import Agreement, IncidentEvent
+from trygg.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str]
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """The platform's topics. `agreements` is compacted: the latest version per agreement id is kept forever."""
+    return [
+        TopicSpec(settings.topic_incidents_reported, settings.incidents_partitions, {}),
+        TopicSpec(settings.topic_incidents_rejected, settings.rejected_partitions, {}),
+        TopicSpec(settings.topic_agreements, settings.agreements_partitions, {"cleanup.policy": "compact"}),
+    ]
+
+
+def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="trygg-admin")
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def create_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
+    """Create missing topics; existing ones are left as they are. Returns the names created now."""
+    admin = _admin(settings, timeout_s)
+    try:
+        existing = set(admin.list_topics())
+        created = []
+        for spec in topic_specs(settings):
+            if spec.name in existing:
+                continue
+            try:
+                admin.create_topics(
+                    [NewTopic(spec.name, spec.partitions, settings.topic_replication_factor, topic_configs=spec.config)]
+                )
+                created.append(spec.name)
+            except TopicAlreadyExistsError:
+                pass  # another process won the race: fine, it is idempotent
+        return created
+    finally:
+        admin.close()
+
+
+def producer(settings: Settings) -> KafkaProducer:
+    """A producer that waits for the broker's acknowledgement and retries; keys are strings."""
+    return KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        retries=10,
+        linger_ms=5,
+        key_serializer=lambda k: k.encode(),
+    )
+
+
+def event_message(event: IncidentEvent) -> tuple[str, bytes]:
+    """Key and value for `incidents.reported`: keyed by event_id so one event always lands on one partition."""
+    return str(event.event_id), event.model_dump_json(exclude_none=True).encode()
+
+
+def publish_events(settings: Settings, events: Iterable[IncidentEvent]) -> int:
+    """Publish events and wait until the broker has them all."""
+    prod = producer(settings)
+    count = 0
+    try:
+        for event in events:
+            key, value = event_message(event)
+            prod.send(settings.topic_incidents_reported, key=key, value=value)
+            count += 1
+        prod.flush()
+    finally:
+        prod.close()
+    return count
+
+
+def publish_agreements(settings: Settings, agreements: Iterable[Agreement]) -> None:
+    """Publish agreements to the compacted `agreements` topic, keyed by agreement id."""
+    prod = producer(settings)
+    try:
+        for agreement in agreements:
+            prod.send(settings.topic_agreements, key=agreement.agreement_id, value=agreement.model_dump_json().encode())
+        prod.flush()
+    except KafkaError:
+        log.exception("could not publish agreements")
+        raise
+    finally:
+        prod.close()

@@ -1,0 +1,86 @@
+"""Versioned SQL migrations from `migrations/`, applied once each, on TimescaleDB or plain PostgreSQL.
+
+File names: `NNNN_name.sql` runs on both tiers; `NNNN_name.timescale.sql` / `NNNN_name.postgres.sql` are
+the two variants of one version, of which exactly the one for the server's tier runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+?)(?:\.(timescale|postgres))?\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def detect_tier(conn: psycopg.Connection) -> str:
+    """'timescale' when the server offers the TimescaleDB extension, else 'postgres'."""
+    row = conn.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone()
+    return "timescale" if row and row[0] else "postgres"
+
+
+def migrations_for(tier: str, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The ordered migrations that apply to `tier`."""
+    found: dict[int, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise ValueError(f"migration file name not understood: {path.name}")
+        version, name, variant = int(match[1]), match[2], match[3]
+        if variant not in (None, tier):
+            continue
+        if version in found:
+            raise ValueError(f"two migrations with version {version}: {found[version].path.name}, {path.name}")
+        found[version] = Migration(version, name, path)
+    return [found[v] for v in sorted(found)]
+
+
+def migrate(
+    conn: psycopg.Connection, *, writer_password: str | None = None, reader_password: str | None = None
+) -> list[Migration]:
+    """Apply every pending migration, each in its own transaction; returns the ones applied now.
+
+    `conn` must be in autocommit mode (see trygg.adapters.database.connect).
+    """
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS schema_migrations (
+               version integer PRIMARY KEY, name text NOT NULL, tier text NOT NULL,
+               checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"""
+    )
+    tier = detect_tier(conn)
+    applied = {v: c for v, c in conn.execute("SELECT version, checksum FROM schema_migrations")}
+    done: list[Migration] = []
+    for migration in migrations_for(tier):
+        if migration.version in applied:
+            if applied[migration.version] != migration.checksum:
+                raise RuntimeError(
+                    f"migration {migration.path.name} changed after it was applied; add a new migration instead"
+                )
+            continue
+        with conn.transaction():
+            conn.execute(migration.path.read_text())  # type: ignore[arg-type]
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, tier, checksum) VALUES (%s, %s, %s, %s)",
+                (migration.version, migration.name, tier, migration.checksum),
+            )
+        done.append(migration)
+    for role, password in (("trygg_writer", writer_password), ("trygg_reader", reader_password)):
+        if password:
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+    return done

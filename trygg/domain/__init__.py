@@ -1,0 +1,1 @@
+"""The domain: validation, placement, buckets and aggregation. Plain functions, no I/O."""

@@ -1,0 +1,97 @@
+"""Turn raw bytes from Kafka into a valid IncidentEvent or a Rejection with a precise reason."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Container
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from schemas import FieldError, IncidentEvent, Rejection, RejectionReason
+
+# pydantic's built-in error types that map onto one of our reasons; our own validators raise
+# PydanticCustomError whose type already *is* a RejectionReason value.
+_PYDANTIC_REASONS = {
+    "missing": RejectionReason.missing_field,
+    "extra_forbidden": RejectionReason.unknown_field,
+    "timezone_aware": RejectionReason.naive_timestamp,
+}
+_REASON_VALUES = {r.value for r in RejectionReason}
+
+
+def _reason_for(error: dict) -> RejectionReason:
+    kind = error["type"]
+    loc = tuple(str(p) for p in error["loc"])
+    if kind in _REASON_VALUES:
+        return RejectionReason(kind)
+    if kind in _PYDANTIC_REASONS:
+        return _PYDANTIC_REASONS[kind]
+    if loc == ("schema_version",):
+        return RejectionReason.unsupported_schema_version
+    if loc == ("category",):
+        return RejectionReason.unknown_category
+    if loc == ("source",):
+        return RejectionReason.unknown_source
+    if loc == ("note",) and kind == "string_too_long":
+        return RejectionReason.note_too_long
+    return RejectionReason.invalid_value
+
+
+def _decode_payload(raw: bytes) -> tuple[str, str]:
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.hex(), "hex"
+
+
+def reject(raw: bytes, errors: list[FieldError], now: datetime) -> Rejection:
+    """Build the dead letter for `raw`; the first error is the headline reason."""
+    text, encoding = _decode_payload(raw)
+    first = errors[0]
+    where = f"{first.field}: " if first.field else ""
+    return Rejection(
+        reason=first.reason,
+        message=where + first.message,
+        errors=tuple(errors),
+        payload=text,
+        payload_encoding=encoding,
+        rejected_at=now,
+    )
+
+
+def validate_event(
+    raw: bytes, *, now: datetime, max_clock_skew: timedelta, known_sites: Container[str]
+) -> IncidentEvent | Rejection:
+    """Validate one raw message. Never raises: every failure becomes a Rejection."""
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return reject(raw, [FieldError(field="", reason=RejectionReason.invalid_json, message=str(exc))], now)
+    if not isinstance(document, dict):
+        message = f"expected a JSON object, got {type(document).__name__}"
+        return reject(raw, [FieldError(field="", reason=RejectionReason.not_an_object, message=message)], now)
+    try:
+        event = IncidentEvent.model_validate(document)
+    except ValidationError as exc:
+        errors = [
+            FieldError(
+                field=".".join(str(p) for p in err["loc"]), reason=_reason_for(err), message=err["msg"]
+            )
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        return reject(raw, errors, now)
+    if event.occurred_at > now + max_clock_skew:
+        error = FieldError(
+            field="occurred_at",
+            reason=RejectionReason.occurred_in_future,
+            message=f"{event.occurred_at.isoformat()} lies in the future",
+        )
+        return reject(raw, [error], now)
+    site_id = event.location.site_id
+    if site_id is not None and site_id not in known_sites:
+        error = FieldError(
+            field="location.site_id", reason=RejectionReason.unknown_site, message=f"no registered site {site_id!r}"
+        )
+        return reject(raw, [error], now)
+    return event

@@ -1,0 +1,57 @@
+"""The one typed settings object. Every service and command reads its configuration here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration read from environment variables (names are the field names in upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="host:port[,host:port] of the Kafka brokers")
+    database_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/trygg", description="writer connection (services, migrations)"
+    )
+    database_reader_password: str | None = Field(
+        None, description="password set for the read-only role trygg_reader by `trygg migrate`"
+    )
+    database_writer_password: str | None = Field(
+        None, description="password set for the service role trygg_writer by `trygg migrate`"
+    )
+
+    topic_incidents_reported: str = "incidents.reported"
+    topic_incidents_rejected: str = "incidents.rejected"
+    topic_agreements: str = "agreements"
+    incidents_partitions: int = Field(6, ge=1)
+    rejected_partitions: int = Field(1, ge=1)
+    agreements_partitions: int = Field(1, ge=1)
+    topic_replication_factor: int = Field(1, ge=1)
+
+    processor_app_id: str = "trygg-processor"
+    processor_web_port: int = Field(6066, ge=0, le=65535, description="Faust web server port (health), 0 = off")
+    batch_max_events: int = Field(2000, ge=1, description="micro-batch size written in one transaction")
+    batch_max_seconds: float = Field(0.5, gt=0, description="longest wait before a partial batch is written")
+    # Small group timeouts: the local broker waits the full rebalance timeout before a first assignment.
+    kafka_rebalance_timeout_seconds: float = Field(3.0, gt=0)
+    kafka_session_timeout_seconds: float = Field(6.0, gt=0)
+    kafka_heartbeat_interval_seconds: float = Field(1.0, gt=0)
+
+    max_clock_skew_seconds: int = Field(300, ge=0, description="how far in the future occurred_at may lie")
+    note_retention_days: int = Field(90, ge=0, description="days free text is kept before it is erased")
+    rejection_retention_days: int = Field(90, ge=1)
+    rollup_refresh_seconds: float = Field(
+        5.0, gt=0, description="TimescaleDB: how often late-arriving data is folded into the rollups"
+    )
+
+    state_dir: Path = Field(Path(".trygg"), description="where `trygg up` keeps broker/database state")
+    log_level: str = "INFO"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides (tests, the local stack)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
