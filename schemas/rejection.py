@@ -21,6 +21,7 @@ class RejectionReason(str, enum.Enum):
     unknown_source = "unknown_source"
     naive_timestamp = "naive_timestamp"
     occurred_in_future = "occurred_in_future"
+    reported_in_future = "reported_in_future"
     reported_before_occurred = "reported_before_occurred"
     missing_location = "missing_location"
     incomplete_point = "incomplete_point"

@@ -101,8 +101,8 @@ def store_batch(
     Events whose id is already in the ledger change nothing, so a redelivered batch is harmless.
     Raises StaleIndex (and writes nothing) when agreements were reloaded since the index was built.
     """
-    placements = {event.event_id: placement for event, placement in placed}
     unique = first_of_each(event for event, _ in placed)
+    placements = {id(event): placement for event, placement in placed}  # per object: repeats keep their own
     with conn.transaction(), conn.cursor() as cur:
         revision = cur.execute("SELECT revision FROM area_revision FOR SHARE").fetchone()[0]
         if revision != index_revision:
@@ -130,10 +130,10 @@ def store_batch(
                     [e.source.value for e in fresh],
                     [e.reporter for e in fresh],
                     [e.category.value for e in fresh],
-                    [placements[e.event_id].lat for e in fresh],
-                    [placements[e.event_id].lon for e in fresh],
+                    [placements[id(e)].lat for e in fresh],
+                    [placements[id(e)].lon for e in fresh],
                     [e.location.site_id for e in fresh],
-                    [placements[e.event_id].municipality for e in fresh],
+                    [placements[id(e)].municipality for e in fresh],
                     [e.location.precision.value for e in fresh],
                     [e.external_id for e in fresh],
                 ),
@@ -145,8 +145,8 @@ def store_batch(
                        SELECT * FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[])""",
                     ([e.event_id for e in noted], [e.note for e in noted], [now + note_retention] * len(noted)),
                 )
-            _ensure_municipalities(cur, {placements[e.event_id].municipality for e in fresh} - {None})
-            _insert_counts(cur, count_increments((e, placements[e.event_id]) for e in fresh))
+            _ensure_municipalities(cur, {placements[id(e)].municipality for e in fresh} - {None})
+            _insert_counts(cur, count_increments((e, placements[id(e)]) for e in fresh))
         if rejected:
             cur.execute(
                 """INSERT INTO rejected_events (source_partition, source_offset, payload_sha256, rejected_at,

@@ -73,10 +73,10 @@ class AreaIndex:
         )
 
     def containing(self, lat: float, lon: float) -> list[Area]:
-        """Every area whose polygon covers the point (border included)."""
+        """Every area whose polygon covers the point (border included), by area id whatever the load order."""
         point = Point(lon, lat)
         hits = self._tree.query(point, predicate="covered_by")
-        return [self.areas[i] for i in sorted(hits)]
+        return sorted((self.areas[i] for i in hits), key=lambda a: a.area_id)
 
     def place(self, event: IncidentEvent) -> Placement:
         """Resolve the event's point (its own, or its site's) and the areas it is counted in."""

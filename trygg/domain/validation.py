@@ -72,7 +72,8 @@ def validate_event(
         message = f"expected a JSON object, got {type(document).__name__}"
         return reject(raw, [FieldError(field="", reason=RejectionReason.not_an_object, message=message)], now)
     try:
-        event = IncidentEvent.model_validate(document)
+        # Strict: a Unix number is not a timestamp, `true` is not a coordinate or a version.
+        event = IncidentEvent.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         errors = [
             FieldError(
@@ -81,13 +82,16 @@ def validate_event(
             for err in exc.errors(include_url=False, include_input=False)
         ]
         return reject(raw, errors, now)
-    if event.occurred_at > now + max_clock_skew:
-        error = FieldError(
-            field="occurred_at",
-            reason=RejectionReason.occurred_in_future,
-            message=f"{event.occurred_at.isoformat()} lies in the future",
+    future = [
+        FieldError(field=name, reason=reason, message=f"{moment.isoformat()} lies in the future")
+        for name, moment, reason in (
+            ("occurred_at", event.occurred_at, RejectionReason.occurred_in_future),
+            ("reported_at", event.reported_at, RejectionReason.reported_in_future),
         )
-        return reject(raw, [error], now)
+        if moment > now + max_clock_skew
+    ]
+    if future:
+        return reject(raw, future, now)
     site_id = event.location.site_id
     if site_id is not None and site_id not in known_sites:
         error = FieldError(

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up (first time) and run the whole test suite against a real broker and real databases.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+# The TimescaleDB tier runs inside PGlite (Node); its npm packages are installed here.
+(cd deploy/pglite && { [ -d node_modules ] || npm install --silent --no-audit --no-fund --legacy-peer-deps; })
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,78 @@
+"""Real services for the integration tests: one Tansu broker and one PostgreSQL per session, a fresh
+database, fresh topics and a fresh consumer group per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.support import WorkerProcess
+from trygg.adapters.database import connect
+from trygg.adapters.kafka import create_topics
+from trygg.adapters.migrations import migrate
+from trygg.localstack.processes import Broker, Postgres
+from trygg.settings import Settings, load_settings
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    started = Broker(tmp_path_factory.mktemp("broker") / "broker.log").start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    started = Postgres(tmp_path_factory.mktemp("postgres") / "data").start()
+    yield started
+    started.stop()
+
+
+def fresh_database(server: Postgres) -> str:
+    """Create an empty, migrated database on `server` and return its URL."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server.url(database=name)
+    with connect(url) as conn:
+        migrate(conn)
+    return url
+
+
+def settings_for(bootstrap: str, database_url: str, **overrides: object) -> Settings:
+    """Settings with topics and consumer group unique to one test."""
+    suffix = uuid.uuid4().hex[:8]
+    return load_settings(
+        kafka_bootstrap_servers=bootstrap,
+        database_url=database_url,
+        topic_incidents_reported=f"incidents.reported.{suffix}",
+        topic_incidents_rejected=f"incidents.rejected.{suffix}",
+        topic_agreements=f"agreements.{suffix}",
+        processor_app_id=f"trygg-test-{suffix}",
+        processor_web_port=0,
+        rollup_refresh_seconds=1.0,
+        **overrides,
+    )
+
+
+@pytest.fixture
+def database(postgres: Postgres) -> str:
+    return fresh_database(postgres)
+
+
+@pytest.fixture
+def settings(broker: Broker, database: str) -> Settings:
+    configured = settings_for(broker.bootstrap, database)
+    create_topics(configured)
+    return configured
+
+
+@pytest.fixture
+def worker(settings: Settings, tmp_path: Path) -> Iterator[WorkerProcess]:
+    process = WorkerProcess(settings, tmp_path / "worker.log")
+    yield process
+    process.stop()
