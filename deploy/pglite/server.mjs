@@ -118,6 +118,7 @@ const server = new ResettingSocketServer({
   host: "127.0.0.1",
   port,
   connectionQueueTimeout: QUEUE_TIMEOUT_MS,
+  debug: process.env.PGLITE_SOCKET_DEBUG === "1", // logs every connection and handler step to stdout
 });
 
 server.addEventListener("error", (event) => {
