@@ -178,21 +178,36 @@ def _ensure_municipalities(cur: psycopg.Cursor, municipalities: Iterable[str]) -
 
 
 def _recount_area(cur: psycopg.Cursor, area: Area) -> int:
-    """Rebuild one area's hourly counts from the stored events; returns how many events it now holds."""
+    """Rebuild one area's hourly counts from the stored events; returns how many events it now holds.
+
+    Events that now lie inside and had no municipality get the area's (an event's municipality, once
+    known, stays: a redrawn agreement area does not move an event out of its municipality).
+    """
     cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (area.area_id,))
     min_lon, min_lat, max_lon, max_lat = area.geometry.bounds
     rows = cur.execute(
-        """SELECT occurred_at, category, source, lat, lon FROM incident_events
+        """SELECT event_id, occurred_at, category, source, lat, lon, municipality FROM incident_events
            WHERE precision = 'point' AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s""",
         (min_lat, max_lat, min_lon, max_lon),
     ).fetchall()
+    inside = [row for row in rows if area.geometry.covers(Point(row[5], row[4]))]
     increments: Counter[CountKey] = Counter(
         CountKey(area.area_id, category, source, hour_bucket(occurred_at))
-        for occurred_at, category, source, lat, lon in rows
-        if area.geometry.covers(Point(lon, lat))
+        for _, occurred_at, category, source, _, _, _ in inside
     )
+    newly_placed = [row for row in inside if row[6] is None]
+    if newly_placed:
+        cur.execute(
+            "UPDATE incident_events SET municipality = %s WHERE event_id = ANY(%s) AND municipality IS NULL",
+            (area.municipality, [row[0] for row in newly_placed]),
+        )
+        _ensure_municipalities(cur, [area.municipality])
+        increments.update(
+            CountKey(municipality_area_id(area.municipality), category, source, hour_bucket(occurred_at))
+            for _, occurred_at, category, source, _, _, _ in newly_placed
+        )
     _insert_counts(cur, increments)
-    return sum(increments.values())
+    return len(inside)
 
 
 @dataclass(frozen=True)

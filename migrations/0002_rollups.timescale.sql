@@ -1,0 +1,87 @@
+-- TimescaleDB tier: hypertables, compression, retention, and the rollups as real-time continuous aggregates
+-- with the same names and columns as the plain views of 0002_rollups.postgres.sql (area_id, category, source,
+-- bucket timestamptz, incidents bigint), so boards and 0003_roles.sql work unchanged on both tiers.
+-- Runs in one transaction (the migration runner wraps each file): every statement here is transaction-safe
+-- (continuous aggregates are created WITH NO DATA, which is; WITH DATA would not be).
+
+CREATE EXTENSION IF NOT EXISTS timescaledb;
+
+-- Hypertables. Both primary keys already contain the time column, as TimescaleDB requires of unique indexes.
+-- migrate_data: the tables may already hold rows when this runs on an existing database.
+-- 30-day chunks for the events (the bulk of the data); 90-day chunks for the much smaller hourly counts.
+SELECT create_hypertable('incident_events', by_range('occurred_at', INTERVAL '30 days'), migrate_data => true);
+SELECT create_hypertable('incident_counts_hourly', by_range('hour', INTERVAL '90 days'), migrate_data => true);
+
+-- The rollups. Days, weeks and months are Europe/Stockholm calendar buckets (days start at local midnight,
+-- weeks on Monday, months on the 1st), as on the plain tier.
+-- materialized_only = false (real time): buckets newer than the last refresh are computed from the
+-- hourly counts at query time, so boards show the current hour without waiting for a refresh. Buckets
+-- older than the refresh watermark are read from the materialization; a late event (hours or years old)
+-- changes them only once refreshed: trygg.adapters.database.refresh_rollups does that after each batch
+-- that accepted events, and the refresh policies below are the safety net.
+CREATE MATERIALIZED VIEW incident_counts
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT area_id, category, source, time_bucket('1 day', hour, 'Europe/Stockholm') AS bucket,
+       sum(incidents)::bigint AS incidents
+FROM incident_counts_hourly
+GROUP BY area_id, category, source, time_bucket('1 day', hour, 'Europe/Stockholm')
+WITH NO DATA;
+
+-- Weeks and months are hierarchical: aggregated from the daily aggregate, not from the hourly table, so a
+-- refresh reads about 24 times fewer rows. Every Stockholm week and month is a whole number of Stockholm
+-- days, so the result is the same. (sum over bigint is numeric: cast back to bigint.)
+CREATE MATERIALIZED VIEW incident_counts_weekly
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT area_id, category, source, time_bucket('1 week', bucket, 'Europe/Stockholm') AS bucket,
+       sum(incidents)::bigint AS incidents
+FROM incident_counts
+GROUP BY area_id, category, source, time_bucket('1 week', bucket, 'Europe/Stockholm')
+WITH NO DATA;
+
+CREATE MATERIALIZED VIEW incident_counts_monthly
+WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+SELECT area_id, category, source, time_bucket('1 month', bucket, 'Europe/Stockholm') AS bucket,
+       sum(incidents)::bigint AS incidents
+FROM incident_counts
+GROUP BY area_id, category, source, time_bucket('1 month', bucket, 'Europe/Stockholm')
+WITH NO DATA;
+
+-- Refresh policies: the safety net behind refresh_rollups (e.g. while the processor is down). A refresh
+-- recomputes only the buckets that writes invalidated, so a wide window costs little. The window starts 14
+-- years back, inside the 15-year retention below: a refresh over buckets whose raw rows retention has
+-- dropped would recompute them from nothing and erase their counts. It ends a little before now; newer
+-- buckets are served in real time anyway. Order matters for the hierarchy: days, then weeks and months.
+SELECT add_continuous_aggregate_policy('incident_counts',
+    start_offset => INTERVAL '14 years', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '15 minutes');
+SELECT add_continuous_aggregate_policy('incident_counts_weekly',
+    start_offset => INTERVAL '14 years', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour');
+SELECT add_continuous_aggregate_policy('incident_counts_monthly',
+    start_offset => INTERVAL '14 years', end_offset => INTERVAL '1 day', schedule_interval => INTERVAL '1 hour');
+
+-- Compression (columnstore) of chunks older than 180 days: old data is rarely written, only read by
+-- refreshes and recounts. Late events and recounts still write to compressed chunks (TimescaleDB supports
+-- INSERT, ON CONFLICT upserts and DELETE there), just more slowly.
+-- Events: segmented by category (few values, so large well-compressing segments), in time order; event_id
+-- completes the primary key, which must be covered by segmentby/orderby.
+ALTER TABLE incident_events SET (
+    timescaledb.compress,
+    timescaledb.compress_segmentby = 'category',
+    timescaledb.compress_orderby = 'occurred_at DESC, event_id'
+);
+-- Hourly counts: segmented by area, the unit that agreement reloads delete and recount and that boards
+-- filter on; ordered by time, then the rest of the primary key, so an upsert of one hour decompresses only
+-- the batch holding that hour. (Not by category too: counts are sparse, segments would get tiny.)
+ALTER TABLE incident_counts_hourly SET (
+    timescaledb.compress,
+    timescaledb.compress_segmentby = 'area_id',
+    timescaledb.compress_orderby = 'hour DESC, category, source'
+);
+SELECT add_compression_policy('incident_events', compress_after => INTERVAL '180 days');
+SELECT add_compression_policy('incident_counts_hourly', compress_after => INTERVAL '180 days');
+
+-- Retention: 15 years for raw events and hourly counts. Raw events must be kept long: agreement areas get
+-- redrawn and new ones signed, and their history is recounted from the stored events (upsert_agreements),
+-- so dropping events would silently change past counts of every redrawn area. The continuous aggregates
+-- have no retention policy: the daily, weekly and monthly counts are small and kept for good.
+SELECT add_retention_policy('incident_events', drop_after => INTERVAL '15 years');
+SELECT add_retention_policy('incident_counts_hourly', drop_after => INTERVAL '15 years');
