@@ -47,10 +47,10 @@ GROUP BY area_id, category, source, time_bucket('1 month', bucket, 'Europe/Stock
 WITH NO DATA;
 
 -- Refresh policies: the safety net behind refresh_rollups (e.g. while the processor is down). A refresh
--- recomputes only the buckets that writes invalidated, so a wide window costs little. The window starts 14
--- years back, inside the 15-year retention below: a refresh over buckets whose raw rows retention has
--- dropped would recompute them from nothing and erase their counts. It ends a little before now; newer
--- buckets are served in real time anyway. Order matters for the hierarchy: days, then weeks and months.
+-- recomputes only the buckets that writes invalidated, so a wide window costs little. The window ends a
+-- little before now (newer buckets are served in real time anyway) and starts 14 years back, short of the
+-- 15-year retention below: dropping chunks invalidates their range, and a refresh over it recomputes those
+-- buckets from nothing. Order matters for the hierarchy: days, then weeks and months.
 SELECT add_continuous_aggregate_policy('incident_counts',
     start_offset => INTERVAL '14 years', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '15 minutes');
 SELECT add_continuous_aggregate_policy('incident_counts_weekly',
@@ -61,12 +61,11 @@ SELECT add_continuous_aggregate_policy('incident_counts_monthly',
 -- Compression (columnstore) of chunks older than 180 days: old data is rarely written, only read by
 -- refreshes and recounts. Late events and recounts still write to compressed chunks (TimescaleDB supports
 -- INSERT, ON CONFLICT upserts and DELETE there), just more slowly.
--- Events: segmented by category (few values, so large well-compressing segments), in time order; event_id
--- completes the primary key, which must be covered by segmentby/orderby.
+-- Events: segmented by category (a dozen values, so large, well-compressing segments), in time order.
 ALTER TABLE incident_events SET (
     timescaledb.compress,
     timescaledb.compress_segmentby = 'category',
-    timescaledb.compress_orderby = 'occurred_at DESC, event_id'
+    timescaledb.compress_orderby = 'occurred_at DESC'
 );
 -- Hourly counts: segmented by area, the unit that agreement reloads delete and recount and that boards
 -- filter on; ordered by time, then the rest of the primary key, so an upsert of one hour decompresses only
@@ -79,9 +78,14 @@ ALTER TABLE incident_counts_hourly SET (
 SELECT add_compression_policy('incident_events', compress_after => INTERVAL '180 days');
 SELECT add_compression_policy('incident_counts_hourly', compress_after => INTERVAL '180 days');
 
--- Retention: 15 years for raw events and hourly counts. Raw events must be kept long: agreement areas get
--- redrawn and new ones signed, and their history is recounted from the stored events (upsert_agreements),
--- so dropping events would silently change past counts of every redrawn area. The continuous aggregates
--- have no retention policy: the daily, weekly and monthly counts are small and kept for good.
+-- Retention: 15 years. Raw events must be kept long: agreement areas get redrawn and new ones signed, and
+-- their history is recounted from the stored events (upsert_agreements), so every event dropped is missing
+-- from every later recount. The hourly counts go with the events they were counted from.
 SELECT add_retention_policy('incident_events', drop_after => INTERVAL '15 years');
 SELECT add_retention_policy('incident_counts_hourly', drop_after => INTERVAL '15 years');
+-- The rollups follow, on purpose: dropping hourly chunks invalidates their range in the aggregates, so the
+-- next refresh over it (refresh_rollups refreshes the whole range by default) would empty those buckets
+-- anyway, at a moment that depends on when late data arrives. Same horizon everywhere is predictable.
+SELECT add_retention_policy('incident_counts', drop_after => INTERVAL '15 years');
+SELECT add_retention_policy('incident_counts_weekly', drop_after => INTERVAL '15 years');
+SELECT add_retention_policy('incident_counts_monthly', drop_after => INTERVAL '15 years');
