@@ -1,0 +1,1 @@
+"""Benchmarks (`python -m bench.pipeline`). Results go to bench/results/ (git-ignored)."""

@@ -1,0 +1,70 @@
+"""Baseline "bare Faust" for bench.pipeline: one agent that only json-decodes each event and counts.
+
+Same broker settings as the processor (rebalance 3 s, session 6 s, heartbeat 1 s, earliest). When `--events`
+records were decoded it writes a JSON result file (wall-clock times of the first and the last record) and
+keeps running until the benchmark stops it.
+
+    python -m bench.bare_faust --bootstrap 127.0.0.1:PORT --topic T --app-id ID --events N --result out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import faust
+
+
+def build_app(args: argparse.Namespace) -> faust.App:
+    app = faust.App(
+        args.app_id,
+        broker=f"kafka://{args.bootstrap}",
+        store="memory://",
+        topic_partitions=args.partitions,
+        broker_rebalance_timeout=3.0,
+        broker_session_timeout=6.0,
+        broker_heartbeat_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+        datadir=args.datadir,
+    )
+    topic = app.topic(args.topic, key_serializer="raw", value_serializer="raw")
+    result = Path(args.result)
+    state = {"count": 0, "first": None}
+
+    @app.agent(topic)
+    async def decode(stream: faust.StreamT) -> None:
+        async for value in stream:
+            json.loads(value)
+            now = time.time()
+            if state["first"] is None:
+                state["first"] = now
+            state["count"] += 1
+            if state["count"] == args.events:
+                tmp = result.with_suffix(".tmp")
+                tmp.write_text(json.dumps({"first_record": state["first"], "done": now, "count": state["count"]}))
+                os.replace(tmp, result)
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--app-id", required=True)
+    parser.add_argument("--events", type=int, required=True)
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--datadir", default="bare-faust-data")
+    args = parser.parse_args()
+    sys.argv = [sys.argv[0]]  # Faust's worker reads its own command line
+    faust.Worker(build_app(args), loglevel="WARNING", quiet=True).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""`trygg up`: what a newcomer sees after the first command, and that Ctrl-C leaves nothing running."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from trygg.localstack.processes import free_port
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_up_runs_the_demo_shows_counts_and_stops_cleanly_on_ctrl_c(tmp_path):
+    kafka_port, pg_port, web_port = free_port(), free_port(), free_port()
+    env = dict(
+        os.environ,
+        STATE_DIR=str(tmp_path / "state"),
+        KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{kafka_port}",
+        DATABASE_URL=f"postgresql://postgres@127.0.0.1:{pg_port}/trygg",
+        PROCESSOR_WEB_PORT=str(web_port),
+    )
+    up = subprocess.Popen([sys.executable, "-m", "trygg.cli", "up"], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    output: list[str] = []
+    deadline = time.monotonic() + 240
+    try:
+        for line in up.stdout:  # type: ignore[union-attr]
+            output.append(line)
+            if "Press Ctrl-C" in line or time.monotonic() > deadline:
+                break
+        text = "".join(output)
+        assert "Press Ctrl-C" in text, text
+        rows = dict(re.findall(r"^(umea-\S+|kommun:umea)\s+\S+\s+(\d+)$", text, re.MULTILINE))
+        assert {"umea-alidhem", "umea-teg", "umea-ersboda", "kommun:umea"} <= rows.keys(), text
+        assert all(int(n) > 0 for n in rows.values())
+        assert f"127.0.0.1:{kafka_port}" in text and f"http://127.0.0.1:{web_port}/" in text
+        assert _listening(kafka_port) and _listening(pg_port) and _listening(web_port)
+    finally:
+        up.send_signal(signal.SIGINT)
+        rest, _ = up.communicate(timeout=60)
+    assert up.returncode == 0, rest
+    assert "stopped." in rest
+    assert not any(_listening(p) for p in (kafka_port, pg_port, web_port)), "Ctrl-C must stop every service"
