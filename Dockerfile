@@ -20,7 +20,8 @@ COPY schemas ./schemas
 COPY services ./services
 COPY migrations ./migrations
 
-RUN pip install --no-cache-dir . \
+# Editable, so `trygg migrate` finds migrations/ beside the code, as in a checkout.
+RUN pip install --no-cache-dir -e . \
     # The code stays root-owned and read-only for the service user; only the working
     # directory itself is writable (Faust keeps its <app id>-data directory there).
     && chown trygg:trygg /app

@@ -7,11 +7,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 SCHEMA_VERSION = 1
 NOTE_MAX_LENGTH = 500
+EARLIEST_YEAR = 2000
 
 # Sweden's bounding box, generous at the coast: a point outside it is a typo or a swapped lat/lon.
 SWEDEN_LAT = (55.0, 69.2)
@@ -84,7 +85,23 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+def _plausible(value: datetime) -> datetime:
+    if value.year < EARLIEST_YEAR:
+        raise PydanticCustomError(
+            "invalid_value", "{year} is before {earliest}: probably a typo", {"year": value.year, "earliest": EARLIEST_YEAR}
+        )
+    return value
+
+
+def _storable(value: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail a whole batch at write time.
+    if value is not None and "\x00" in value:
+        raise PydanticCustomError("invalid_value", "text contains a NUL character")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware), AfterValidator(_plausible)]
+
 
 
 class Location(BaseModel):
@@ -97,6 +114,8 @@ class Location(BaseModel):
     site_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     municipality: str | None = Field(None, min_length=1, max_length=64)
     precision: Precision = Precision.point
+
+    _no_nul = field_validator("municipality")(_storable)
 
     @model_validator(mode="after")
     def _complete(self) -> Location:
@@ -137,6 +156,8 @@ class IncidentEvent(BaseModel):
     note: str | None = Field(
         None, max_length=NOTE_MAX_LENGTH, description="short free text; never shown on boards, erased after retention"
     )
+
+    _no_nul = field_validator("external_id", "note")(_storable)
 
     @model_validator(mode="after")
     def _ordered(self) -> IncidentEvent:

@@ -29,6 +29,7 @@ class RejectionReason(str, enum.Enum):
     missing_municipality = "missing_municipality"
     unknown_site = "unknown_site"
     note_too_long = "note_too_long"
+    storage_failed = "storage_failed"  # valid on its face, refused by the database (a bug to look at)
 
 
 class FieldError(BaseModel):

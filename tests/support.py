@@ -236,7 +236,8 @@ def invalid_payloads(rng: random.Random, now: datetime, per_reason: int) -> dict
             bad = make(valid_event(rng, now))
             raw = bad.encode() if isinstance(bad, str) else json.dumps(bad).encode()
             payloads[raw] = reason
-    payloads[b"\xff\xfe not utf-8 " + rng.randbytes(8)] = "invalid_json"
+    if per_reason:
+        payloads[b"\xff\xfe not utf-8 " + rng.randbytes(8)] = "invalid_json"
     return payloads
 
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from schemas import IncidentEvent, Rejection
+from schemas import FieldError, IncidentEvent, Rejection, RejectionReason
 from trygg.adapters import database
 from trygg.adapters.database import BatchResult, RejectedRow, StaleIndex
 from trygg.domain.placement import AreaIndex, Placement
-from trygg.domain.validation import validate_event
+from trygg.domain.validation import reject, validate_event
 from trygg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,31 @@ class BatchWriter:
                 delay = min(delay * 2, 5.0)
 
     def write(self, messages: Sequence[RawMessage]) -> tuple[Sorted, BatchResult]:
-        """Validate, place and store one batch. Blocking: the agent runs it in a worker thread."""
+        """Validate, place and store one batch. Blocking: the agent runs it in a worker thread.
+
+        A batch the database refuses for its content (not for being away) is split until the one event
+        to blame is found; that event is dead-lettered, the others are stored, and the stream goes on.
+        """
+        try:
+            return self._write_once(messages)
+        except psycopg.Error as exc:
+            if len(messages) == 1:
+                return self._unstorable(messages[0], exc)
+            half = len(messages) // 2
+            first, first_result = self.write(messages[:half])
+            second, second_result = self.write(messages[half:])
+            merged = Sorted(first.placed + second.placed, first.rejected + second.rejected)
+            return merged, BatchResult(
+                *(getattr(first_result, k) + getattr(second_result, k) for k in ("accepted", "duplicates", "rejected"))
+            )
+
+    def _unstorable(self, message: RawMessage, exc: psycopg.Error) -> tuple[Sorted, BatchResult]:
+        log.error("event at %d:%d cannot be stored: %s", message.partition, message.offset, exc)
+        error = FieldError(field="", reason=RejectionReason.storage_failed, message=f"the database refused it: {exc}")
+        rejection = reject(message.value, [error], datetime.now(UTC))
+        return Sorted(rejected=[RejectedRow(message.partition, message.offset, rejection)]), BatchResult(0, 0, 1)
+
+    def _write_once(self, messages: Sequence[RawMessage]) -> tuple[Sorted, BatchResult]:
         while True:
             index = self.index()
             now = datetime.now(UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import fresh_database, settings_for
 from tests.support import (
-    WorkerProcess, build_traffic, ledger_size, publish_raw, stored_counts, wait_for, world_agreements,
+    WorkerProcess, build_traffic, ledger_size, publish_raw, read_topic, stored_counts, wait_for, world_agreements,
 )
 from trygg.adapters.database import connect, upsert_agreements
 from trygg.adapters.kafka import create_topics
@@ -85,3 +86,24 @@ def test_database_away_for_thirty_seconds_mid_stream(broker, tmp_path: Path):
             worker.stop()
     finally:
         server.stop()
+
+
+def test_an_event_the_database_refuses_is_dead_lettered_and_the_stream_goes_on(settings, worker):
+    with connect(settings.database_url) as conn:
+        upsert_agreements(conn, world_agreements())
+        # Stand-in for any content the database refuses that validation let through (a bug to find).
+        conn.execute("ALTER TABLE incident_events ADD CONSTRAINT refuse_graffiti CHECK (category <> 'graffiti')")
+    traffic = build_traffic(seed=9, valid=3000, duplicate_share=0.0, invalid_per_reason=0)
+    refused = {k for k, doc in traffic.valid.items() if doc["category"] == "graffiti"}
+    assert refused
+    worker.start()
+    publish_raw(settings, traffic.messages)
+    stored = len(traffic.valid) - len(refused)
+    wait_for(lambda: ledger_size(settings.database_url) == stored, 120, "all storable events stored")
+    worker.assert_alive()
+    letters = [json.loads(v) for v in read_topic(settings, settings.topic_incidents_rejected, len(refused))]
+    assert {json.loads(letter["payload"])["event_id"] for letter in letters} == refused
+    assert {letter["reason"] for letter in letters} == {"storage_failed"}
+    for event_id in refused:
+        del traffic.valid[event_id]
+    assert stored_counts(settings.database_url) == traffic.truth()

@@ -138,6 +138,15 @@ REJECTION_CASES = [
         id="unix-number-is-not-a-timestamp",
     ),
     pytest.param(
+        RejectionReason.invalid_value,
+        encode(event(occurred_at="1899-05-01T15:00:00+02:00", reported_at="1899-05-01T15:00:00+02:00")),
+        "occurred_at",
+        id="before-2000-is-a-typo",
+    ),
+    pytest.param(
+        RejectionReason.invalid_value, encode(event(note="a\u0000b")), "note", id="nul-in-text-postgres-refuses"
+    ),
+    pytest.param(
         RejectionReason.reported_before_occurred,
         encode(event(reported_at="2024-05-01T12:59:00+02:00")),
         "",  # a whole-event check: neither timestamp alone is wrong
@@ -182,7 +191,8 @@ REJECTION_CASES = [
 
 def test_every_rejection_reason_has_an_example() -> None:
     covered = {case.values[0] for case in REJECTION_CASES}
-    missing = set(RejectionReason) - covered
+    # storage_failed is decided by the database, not by validation: tests/integration/test_faults.py covers it.
+    missing = set(RejectionReason) - covered - {RejectionReason.storage_failed}
     assert not missing, f"add an example payload to REJECTION_CASES for: {sorted(r.value for r in missing)}"
 
 

@@ -65,8 +65,11 @@ def validate_event(
 ) -> IncidentEvent | Rejection:
     """Validate one raw message. Never raises: every failure becomes a Rejection."""
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        message = f"payload is not UTF-8 text (byte {exc.start})"
+        return reject(raw, [FieldError(field="", reason=RejectionReason.invalid_json, message=message)], now)
+    except ValueError as exc:
         return reject(raw, [FieldError(field="", reason=RejectionReason.invalid_json, message=str(exc))], now)
     if not isinstance(document, dict):
         message = f"expected a JSON object, got {type(document).__name__}"

@@ -1,0 +1,765 @@
+"""Pipeline benchmark: throughput against two baselines, latency at a steady rate, worker memory over time.
+
+    .venv/bin/python -m bench.pipeline [--events N] [--quick] [--profile] [--keep]
+
+Starts its own Tansu broker and PostgreSQL (127.0.0.1, state in a temporary directory), measures, prints a
+table and writes it to bench/results/pipeline-<timestamp>.md. Every wait is bounded by a global deadline.
+
+1. Throughput (end to end): N events are pre-loaded onto one fresh 6-partition topic, then three consumers
+   read that same topic, one after the other, each in its own consumer group and database:
+     a. the real pipeline (`trygg worker`), until event_ledger holds N rows;
+     b. bare Faust (bench/bare_faust.py): json.loads and count, until N decoded;
+     c. aiokafka + COPY: batches COPYed into a scratch table, until N rows are committed.
+   The consumer-group join wait is excluded from all three: each is timed from its first record.
+2. Latency: a steady rate into the running pipeline; per event, send time -> first seen in event_ledger.
+3. Memory: a fresh worker over a larger pre-loaded topic; RSS sampled every second against progress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from tests.conftest import fresh_database, settings_for
+from tests.support import WorkerProcess, publish_raw, valid_event, world_agreements
+from trygg.adapters.database import connect, upsert_agreements
+from trygg.adapters.kafka import create_topics, producer
+from trygg.localstack.processes import Broker, Postgres
+from trygg.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MB = 1024 * 1024
+
+
+class BudgetExceeded(Exception):
+    """The run's global time budget ran out."""
+
+
+class Clock:
+    """The run's global deadline: every wait asks how long it may still take."""
+
+    def __init__(self, budget_s: float) -> None:
+        self.started = time.monotonic()
+        self.deadline = self.started + budget_s
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def check(self, what: str) -> None:
+        if self.remaining() <= 0:
+            raise BudgetExceeded(f"time budget exhausted while {what}")
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def say(message: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- Events ----------------------------------------------------------------------------------------------
+
+class EventSource:
+    """Valid events (tests.support.valid_event) with a fresh event_id each: all unique, all accepted.
+
+    A pool of distinct events is generated once; every message takes the next one with a new id, so
+    generating a million messages costs seconds, not minutes.
+    """
+
+    def __init__(self, seed: int, pool_size: int = 20_000) -> None:
+        self.rng = random.Random(seed)
+        now = datetime.now(UTC)
+        self.tails: list[bytes] = []
+        for _ in range(pool_size):
+            doc = valid_event(self.rng, now)
+            doc.pop("event_id")
+            self.tails.append(json.dumps(doc)[1:].encode())  # '"schema_version": 1, ...}'
+        self.i = 0
+
+    def next(self) -> tuple[str, bytes]:
+        event_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        tail = self.tails[self.i % len(self.tails)]
+        self.i += 1
+        return event_id, b'{"event_id": "' + event_id.encode() + b'", ' + tail
+
+    def take(self, n: int) -> list[tuple[str, bytes]]:
+        return [self.next() for _ in range(n)]
+
+
+def rss_of(pid: int | None) -> int:
+    """RSS of a process and all its descendants, in bytes (0 when it is gone)."""
+    if pid is None:
+        return 0
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def cpu_of(pid: int | None) -> float:
+    """CPU seconds (user + system) of a process, its live descendants and its reaped children."""
+    if pid is None:
+        return 0.0
+    try:
+        proc = psutil.Process(pid)
+        t = proc.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        children = proc.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0.0
+    for child in children:
+        try:
+            c = child.cpu_times()
+            total += c.user + c.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def preload(settings: Settings, n: int, source: EventSource, broker: Broker, clock: Clock,
+            chunk: int = 100_000) -> dict:
+    """Produce n events in chunks (tests.support.publish_raw: kafka-python, acks=all), watching the broker."""
+    produced = 0
+    started = time.monotonic()
+    broker_before = rss_of(broker.process.pid)
+    while produced < n:
+        clock.check("pre-loading events")
+        size = min(chunk, n - produced)
+        publish_raw(settings, source.take(size))
+        produced += size
+        if broker.process.poll() is not None:
+            raise RuntimeError(f"the broker exited with {broker.process.returncode} while pre-loading")
+        if n > chunk:
+            say(f"  pre-loaded {produced:,}/{n:,}; broker RSS {rss_of(broker.process.pid) / MB:,.0f} MB")
+    seconds = time.monotonic() - started
+    return {"events": n, "seconds": seconds, "rate": n / seconds, "broker_rss_before": broker_before,
+            "broker_rss_after": rss_of(broker.process.pid)}
+
+
+def load_world(settings: Settings) -> None:
+    create_topics(settings)
+    with connect(settings.database_url) as conn:
+        upsert_agreements(conn, world_agreements())
+
+
+# --- Throughput ------------------------------------------------------------------------------------------
+
+@dataclass
+class Throughput:
+    name: str
+    events: int
+    seconds: float  # first record -> all N in the sink
+    join_s: float  # consumer start -> first record
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds over the whole run, per process group
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+class CpuMeter:
+    """CPU seconds used by the consumer, PostgreSQL and the broker between start() and stop()."""
+
+    def __init__(self, consumer_pid: int | None, postgres: Postgres, broker: Broker) -> None:
+        self.pids = {"consumer": consumer_pid, "postgres": postgres.process.pid, "broker": broker.process.pid}
+        self.start_values = {k: cpu_of(p) for k, p in self.pids.items()}
+
+    def stop(self) -> dict[str, float]:
+        return {k: cpu_of(p) - self.start_values[k] for k, p in self.pids.items()}
+
+
+def run_bare_faust(bootstrap: str, topic: str, n: int, run_dir: Path, postgres: Postgres, broker: Broker,
+                   clock: Clock) -> Throughput:
+    result = run_dir / "bare-faust.json"
+    app_id = f"bench-bare-{uuid.uuid4().hex[:8]}"
+    log = open(run_dir / "bare-faust.log", "ab")  # noqa: SIM115
+    started = time.time()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_faust", "--bootstrap", bootstrap, "--topic", topic, "--app-id", app_id,
+         "--events", str(n), "--result", str(result), "--datadir", str(run_dir / f"{app_id}-data")],
+        stdout=log, stderr=subprocess.STDOUT, cwd=str(run_dir),
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    meter = CpuMeter(proc.pid, postgres, broker)
+    try:
+        while not result.exists():
+            clock.check("waiting for bare Faust")
+            if proc.poll() is not None:
+                raise RuntimeError(f"bare Faust exited with {proc.returncode}; see {run_dir / 'bare-faust.log'}")
+            time.sleep(0.1)
+        cpu = meter.stop()
+        data = json.loads(result.read_text())
+    finally:
+        stop_process(proc)
+        log.close()
+    return Throughput("b. bare Faust (json.loads + count)", n, data["done"] - data["first_record"],
+                      data["first_record"] - started, cpu, "first record -> N-th record decoded (in-process clock)")
+
+
+def run_copy_baseline(bootstrap: str, topic: str, n: int, database_url: str, batch_max: int, postgres: Postgres,
+                      broker: Broker, clock: Clock) -> Throughput:
+    with connect(database_url) as conn:
+        conn.execute("CREATE TABLE bench_copy (event_id uuid PRIMARY KEY, payload jsonb NOT NULL)")
+    meter = CpuMeter(os.getpid(), postgres, broker)
+    started, first, done = asyncio.run(
+        _copy_consume(bootstrap, topic, f"bench-copy-{uuid.uuid4().hex[:8]}", n, database_url, batch_max, clock)
+    )
+    cpu = meter.stop()
+    with connect(database_url) as conn:
+        stored = conn.execute("SELECT count(*) FROM bench_copy").fetchone()[0]
+    if stored != n:
+        raise RuntimeError(f"aiokafka + COPY stored {stored} rows, expected {n}")
+    return Throughput("c. aiokafka + COPY (scratch table)", n, done - first, first - started, cpu,
+                      f"first record -> N rows committed; batches of <= {batch_max}, one COPY + commit each")
+
+
+async def _copy_consume(bootstrap: str, topic: str, group: str, n: int, database_url: str, batch_max: int,
+                        clock: Clock) -> tuple[float, float, float]:
+    from aiokafka import AIOKafkaConsumer
+
+    conn = connect(database_url)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-copy")
+
+    def write(rows: list[tuple[str, str]]) -> None:
+        with conn.transaction(), conn.cursor() as cur, cur.copy(
+            "COPY bench_copy (event_id, payload) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest",
+        enable_auto_commit=False, rebalance_timeout_ms=3000, session_timeout_ms=6000, heartbeat_interval_ms=1000,
+    )
+    started = time.time()
+    await consumer.start()
+    first = None
+    total = 0
+    loop = asyncio.get_running_loop()
+    try:
+        while total < n:
+            clock.check("waiting for aiokafka + COPY")
+            batches = await consumer.getmany(timeout_ms=500, max_records=batch_max)
+            records = [r for rs in batches.values() for r in rs]
+            if not records:
+                continue
+            if first is None:
+                first = time.time()
+            rows = [(json.loads(r.value)["event_id"], r.value.decode()) for r in records]
+            await loop.run_in_executor(pool, write, rows)
+            await consumer.commit()
+            total += len(rows)
+        done = time.time()
+    finally:
+        await consumer.stop()
+        pool.shutdown()
+        conn.close()
+    return started, first, done
+
+
+def ledger_count(conn) -> int:  # type: ignore[no-untyped-def]
+    return conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0]
+
+
+def wait_for_ledger(conn, n: int, worker: WorkerProcess, clock: Clock, what: str) -> float:  # type: ignore[no-untyped-def]
+    """Poll event_ledger until it holds n rows; returns the wall time it was first seen complete.
+
+    Polls once a second, and every 0.1 s once the current rate says the end is less than 3 s away.
+    """
+    last: tuple[float, int] | None = None
+    while True:
+        clock.check(what)
+        worker.assert_alive()
+        count = ledger_count(conn)
+        now = time.time()
+        if count >= n:
+            return now
+        interval = 1.0
+        if last is not None and count > last[1]:
+            rate = (count - last[1]) / (now - last[0])
+            if (n - count) / rate < 3.0:
+                interval = 0.1
+        if last is None or count != last[1] or interval == 1.0:
+            last = (now, count)
+        time.sleep(interval)
+
+
+def run_pipeline(settings: Settings, n: int, run_dir: Path, postgres: Postgres, broker: Broker,
+                 clock: Clock) -> tuple[Throughput, WorkerProcess]:
+    worker = WorkerProcess(settings, run_dir / "worker-throughput.log")
+    started = time.time()
+    worker.start()
+    meter = CpuMeter(worker.process.pid, postgres, broker)
+    with connect(settings.database_url) as conn:
+        done = wait_for_ledger(conn, n, worker, clock, "waiting for the pipeline")
+        cpu = meter.stop()
+        first = float(conn.execute("SELECT extract(epoch FROM min(stored_at)) FROM event_ledger").fetchone()[0])
+    return Throughput("a. pipeline (`trygg worker`)", n, done - first, first - started, cpu,
+                      "first batch transaction (min event_ledger.stored_at) -> ledger count == N (polled)"), worker
+
+
+# --- Latency ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Latency:
+    rate: float
+    seconds: float
+    sent: int
+    seen: int
+    queryable: list[float]  # send -> first seen by the poller
+    stored: list[float]  # send -> event_ledger.stored_at (start of the batch transaction)
+    poll_interval: float
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+def run_latency(settings: Settings, source: EventSource, rate: float, seconds: float, clock: Clock,
+                poll_interval: float = 0.05) -> Latency:
+    """Send at a steady rate; a poller thread notes when each event_id becomes visible in event_ledger."""
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    stored: dict[str, float] = {}
+    pending: set[str] = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def poll() -> None:
+        try:
+            with connect(settings.database_url) as conn:
+                while not (stop.is_set() and not pending):
+                    with lock:
+                        ids = list(pending)
+                    if ids:
+                        rows = conn.execute(
+                            "SELECT event_id::text, extract(epoch FROM stored_at) FROM event_ledger"
+                            " WHERE event_id = ANY(%s::uuid[])", (ids,)
+                        ).fetchall()
+                        now = time.time()
+                        with lock:
+                            for event_id, stored_at in rows:
+                                seen[event_id] = now
+                                stored[event_id] = float(stored_at)
+                                pending.discard(event_id)
+                    time.sleep(poll_interval)
+        except BaseException as exc:  # noqa: BLE001 (reported by the main thread)
+            errors.append(exc)
+
+    poller = threading.Thread(target=poll, name="latency-poller", daemon=True)
+    poller.start()
+    prod = producer(settings)
+    total = int(rate * seconds)
+    start = time.monotonic()
+    try:
+        for i in range(total):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            key, value = source.next()
+            with lock:
+                pending.add(key)
+                sent[key] = time.time()
+            prod.send(settings.topic_incidents_reported, key=key, value=value)
+            if i % int(rate) == 0:
+                clock.check("measuring latency")
+                if errors:
+                    raise errors[0]
+        prod.flush()
+    finally:
+        prod.close()
+        stop.set()
+    grace = time.monotonic() + min(30.0, max(clock.remaining(), 0.0))
+    while pending and time.monotonic() < grace and not errors:
+        time.sleep(0.1)
+    with lock:
+        pending.clear()
+    poller.join(5)
+    if errors:
+        raise errors[0]
+    return Latency(
+        rate, seconds, len(sent), len(seen),
+        [seen[k] - sent[k] for k in seen], [stored[k] - sent[k] for k in stored], poll_interval,
+    )
+
+
+# --- Memory ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Memory:
+    events: int
+    samples: list[tuple[float, int, int]]  # (seconds since start, ledger count, worker RSS bytes)
+    first: float  # first batch transaction, seconds since worker start
+    done: float  # seconds since worker start when the ledger held all events
+    preload: dict
+
+    def rss_at(self, share: float) -> tuple[int, float]:
+        """(count, RSS MB) of the first sample at or beyond this share of progress."""
+        for _, count, rss in self.samples:
+            if count >= share * self.events:
+                return count, rss / MB
+        _, count, rss = self.samples[-1]
+        return count, rss / MB
+
+    def slope(self) -> float:
+        """Least-squares RSS slope in MB per 100k events, over samples from 10 % progress on."""
+        points = [(count, rss / MB) for _, count, rss in self.samples if count >= 0.1 * self.events]
+        if len(points) < 2:
+            return float("nan")
+        mean_x = sum(x for x, _ in points) / len(points)
+        mean_y = sum(y for _, y in points) / len(points)
+        sxx = sum((x - mean_x) ** 2 for x, _ in points)
+        sxy = sum((x - mean_x) * (y - mean_y) for x, y in points)
+        return sxy / sxx * 100_000 if sxx else float("nan")
+
+    @property
+    def peak_mb(self) -> float:
+        return max(rss for _, _, rss in self.samples) / MB
+
+    @property
+    def rate(self) -> float:
+        return self.events / (self.done - self.first)
+
+
+def run_memory(settings: Settings, n: int, source: EventSource, run_dir: Path, broker: Broker, clock: Clock,
+               chunk: int) -> Memory:
+    load_world(settings)
+    say(f"memory: pre-loading {n:,} events onto {settings.topic_incidents_reported}")
+    loaded = preload(settings, n, source, broker, clock, chunk=chunk)
+    say(f"memory: pre-loaded in {loaded['seconds']:.1f} s ({loaded['rate']:,.0f}/s); "
+        f"broker RSS {loaded['broker_rss_after'] / MB:,.0f} MB; starting a fresh worker")
+    worker = WorkerProcess(settings, run_dir / "worker-memory.log")
+    samples: list[tuple[float, int, int]] = []
+    started = time.time()
+    worker.start()
+    try:
+        with connect(settings.database_url) as conn:
+            next_sample = time.monotonic()
+            next_report = time.monotonic() + 15
+            while True:
+                clock.check("measuring memory")
+                worker.assert_alive()
+                count = ledger_count(conn)
+                now = time.time()
+                samples.append((now - started, count, rss_of(worker.process.pid)))
+                if count >= n:
+                    break
+                if time.monotonic() >= next_report:
+                    say(f"  memory: {count:,}/{n:,} stored, worker RSS {samples[-1][2] / MB:,.0f} MB")
+                    next_report += 15
+                next_sample += 1.0
+                time.sleep(max(0.0, next_sample - time.monotonic()))
+            first = float(conn.execute("SELECT extract(epoch FROM min(stored_at)) FROM event_ledger").fetchone()[0])
+    finally:
+        worker.stop()
+    return Memory(n, samples, first - started, samples[-1][0], loaded)
+
+
+# --- Profile (optional) ----------------------------------------------------------------------------------
+
+def run_profile(settings: Settings, n: int, source: EventSource, run_dir: Path, broker: Broker,
+                clock: Clock) -> dict:
+    """py-spy over a fresh worker draining n pre-loaded events: top functions by own and inclusive time."""
+    load_world(settings)
+    preload(settings, n, source, broker, clock)
+    worker = WorkerProcess(settings, run_dir / "worker-profile.log").start()
+    raw = run_dir / "py-spy.txt"
+    spy_bin = Path(sys.executable).parent / "py-spy"
+    try:
+        with connect(settings.database_url) as conn:
+            while ledger_count(conn) == 0:  # profile the steady state, not start-up and the group join
+                clock.check("waiting for the profiled worker")
+                worker.assert_alive()
+                time.sleep(0.2)
+            spy = subprocess.Popen(
+                [str(spy_bin), "record", "--pid", str(worker.process.pid), "--format", "raw", "--rate", "100",
+                 "--nonblocking", "--output", str(raw)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            wait_for_ledger(conn, n, worker, clock, "profiling the pipeline")
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
+    finally:
+        worker.stop()
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack:
+            continue
+        count = int(count_text)
+        frames = [_function_of(f) for f in stack.split(";")]
+        total += count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+    return {"samples": total, "own": sorted(own.items(), key=lambda kv: -kv[1]),
+            "inclusive": sorted(inclusive.items(), key=lambda kv: -kv[1])}
+
+
+def _function_of(frame: str) -> str:
+    """'write (services/processor/batch.py:118)' -> 'write (services/processor/batch.py)'."""
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", "/work/main/", "lib/python3.11/"):
+        if marker in where:
+            where = where.split(marker, 1)[1]
+    return f"{name} ({where})" if where else name
+
+
+# --- Report ----------------------------------------------------------------------------------------------
+
+def stop_process(proc: subprocess.Popen, timeout_s: float = 15) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def render(args: argparse.Namespace, settings: Settings | None, meta: dict, rows: list[Throughput],
+           latency: Latency | None, memory: Memory | None, profile: dict | None, failures: list[str]) -> str:
+    out: list[str] = []
+    out.append(f"# Pipeline benchmark, {meta['started']}")
+    out.append("")
+    out.append(f"Command: `{meta['command']}`  ")
+    out.append(f"Machine: {meta['machine']}  ")
+    out.append(f"Services: Tansu broker (memory storage) and PostgreSQL {meta['postgres_version']} "
+               f"(fsync=on, synchronous_commit=on), both on 127.0.0.1, started by the benchmark  ")
+    if settings is not None:
+        out.append(f"Processor settings: batch_max_events={settings.batch_max_events}, "
+                   f"batch_max_seconds={settings.batch_max_seconds}, incidents_partitions={settings.incidents_partitions}, "
+                   f"rebalance/session/heartbeat={settings.kafka_rebalance_timeout_seconds:g}/"
+                   f"{settings.kafka_session_timeout_seconds:g}/{settings.kafka_heartbeat_interval_seconds:g} s, "
+                   f"rollup_refresh_seconds={settings.rollup_refresh_seconds:g}, log_level={settings.log_level}, "
+                   f"agreements: tests.support.world_agreements()  ")
+    out.append(f"Events: tests.support.valid_event (all valid and unique; a pool of 20,000 with fresh event_ids), "
+               f"about {meta['event_bytes']} bytes each, keyed by event_id  ")
+    out.append(f"Run time: {meta['elapsed']:.0f} s")
+    out.append("")
+    out.append("| # | Measurement | Result | Target | Notes |")
+    out.append("|---|---|---|---|---|")
+    by_name = {r.name[0]: r for r in rows}
+    for r in rows:
+        cpu = ", ".join(f"{k} {v:.1f}" for k, v in r.cpu.items())
+        out.append(f"| 1{r.name[0]} | Throughput {r.name[3:]}, {r.events:,} events | **{r.rate:,.0f} events/s** "
+                   f"({r.seconds:.1f} s) | | {r.note}; join wait {r.join_s:.1f} s excluded; CPU s: {cpu} |")
+    if "a" in by_name and "b" in by_name:
+        share = by_name["a"].rate / by_name["b"].rate * 100
+        verdict = "met" if share >= 80 else "NOT met"
+        out.append(f"| 1 | Pipeline as % of bare Faust | **{share:.0f} %** | >= 80 % ({verdict}) | |")
+    if "a" in by_name and "c" in by_name:
+        out.append(f"| 1 | Pipeline as % of aiokafka + COPY | {by_name['a'].rate / by_name['c'].rate * 100:.0f} % | | |")
+    if latency is not None and latency.queryable:
+        q = latency.queryable
+        s = latency.stored
+        p95 = percentile(q, 95)
+        verdict = "met" if p95 < 2.0 else "NOT met"
+        out.append(f"| 2 | Latency produce -> queryable at {latency.rate:g} events/s for {latency.seconds:g} s "
+                   f"({latency.seen:,}/{latency.sent:,} seen) | p50 **{percentile(q, 50) * 1000:.0f} ms**, "
+                   f"p95 **{p95 * 1000:.0f} ms**, p99 **{percentile(q, 99) * 1000:.0f} ms**, "
+                   f"max {max(q) * 1000:.0f} ms | p95 < 2 s ({verdict}) | send time -> first seen in event_ledger "
+                   f"by a poller every {latency.poll_interval * 1000:.0f} ms (same machine clock) |")
+        out.append(f"| 2 | Latency produce -> event_ledger.stored_at | p50 {percentile(s, 50) * 1000:.0f} ms, "
+                   f"p95 {percentile(s, 95) * 1000:.0f} ms, p99 {percentile(s, 99) * 1000:.0f} ms | | stored_at is "
+                   f"now() = start of the batch transaction, a lower bound on visibility |")
+    if memory is not None:
+        parts = []
+        for share in (0.1, 0.5, 1.0):
+            count, mb = memory.rss_at(share)
+            parts.append(f"{share * 100:.0f} %: {mb:,.0f} MB")
+        slope = memory.slope()
+        verdict = "flat" if abs(slope) < 5 else "growing" if slope > 0 else "shrinking"
+        out.append(f"| 3 | Worker RSS over {memory.events:,} events | {', '.join(parts)}; peak {memory.peak_mb:,.0f} MB "
+                   f"| flat | sampled every 1 s, {len(memory.samples)} samples; worker + children |")
+        out.append(f"| 3 | RSS slope (10 %..100 %, least squares) | **{slope:+.1f} MB per 100k events** | ~0 "
+                   f"({verdict}) | |")
+        out.append(f"| 3 | Pipeline throughput over the memory run | {memory.rate:,.0f} events/s | | "
+                   f"first batch -> all {memory.events:,} stored; ledger polled every 1 s |")
+        pre = memory.preload
+        out.append(f"| 3 | Broker while pre-loading {pre['events']:,} events | RSS {pre['broker_rss_before'] / MB:,.0f} "
+                   f"-> {pre['broker_rss_after'] / MB:,.0f} MB; produced at {pre['rate']:,.0f} events/s | | "
+                   f"kafka-python (tests.support.publish_raw), chunks of {args.chunk:,} |")
+    if meta.get("preload"):
+        pre = meta["preload"]
+        out.append(f"| 1 | Pre-load of the throughput topic | {pre['events']:,} events in {pre['seconds']:.1f} s "
+                   f"({pre['rate']:,.0f}/s); broker RSS {pre['broker_rss_after'] / MB:,.0f} MB | | |")
+    for failure in failures:
+        out.append(f"| ! | FAILED | {failure} | | |")
+    if profile is not None:
+        out.append("")
+        out.append(f"py-spy on the worker while it drained {args.profile_events:,} events "
+                   f"({profile['samples']:,} non-idle samples at 100 Hz, all threads):")
+        out.append("")
+        out.append("| Own time (leaf frame) | % | Inclusive | % |")
+        out.append("|---|---|---|---|")
+        total = profile["samples"] or 1
+        for (own_name, own_n), (inc_name, inc_n) in zip(profile["own"][:10], profile["inclusive"][:10], strict=False):
+            out.append(f"| {own_name} | {own_n / total * 100:.1f} | {inc_name} | {inc_n / total * 100:.1f} |")
+    out.append("")
+    out.append("Method: the throughput rows share one pre-loaded topic; each consumer has its own group and "
+               "database, runs alone, and is timed from its first record (the pipeline: from the start of its "
+               "first batch transaction, which is a few ms after its first record), so the consumer-group join "
+               "wait (Tansu waits the rebalance timeout) is excluded from all three. CPU s = CPU seconds used by "
+               "each process group during that consumer's run, join wait included.")
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, help="events for the throughput rows (default 200,000; quick 20,000)")
+    parser.add_argument("--quick", action="store_true", help="small run to check the benchmark itself (~3 min)")
+    parser.add_argument("--memory-events", type=int, help="events for the memory run (default 1,000,000; quick 100,000)")
+    parser.add_argument("--latency-seconds", type=float, help="length of the latency run (default 60; quick 20)")
+    parser.add_argument("--rate", type=float, default=100.0, help="events/s during the latency run")
+    parser.add_argument("--chunk", type=int, default=100_000, help="events per pre-load chunk")
+    parser.add_argument("--skip", default="", help="comma-separated phases to skip: bare,copy,latency,memory")
+    parser.add_argument("--profile", action="store_true", help="also run py-spy on a worker (extra phase, at the end)")
+    parser.add_argument("--profile-events", type=int, default=None, help="events for the profile phase (default --events)")
+    parser.add_argument("--budget", type=float, help="hard limit for the whole run in seconds (default 1500; quick 300)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, data)")
+    args = parser.parse_args()
+    n = args.events or (20_000 if args.quick else 200_000)
+    memory_n = args.memory_events or (100_000 if args.quick else 1_000_000)
+    latency_s = args.latency_seconds or (20.0 if args.quick else 60.0)
+    args.profile_events = args.profile_events or n
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    clock = Clock(args.budget or (300.0 if args.quick else 1500.0))
+    started_at = datetime.now()
+
+    run_dir = Path(tempfile.mkdtemp(prefix="trygg-bench-"))
+    os.chdir(run_dir)  # Faust puts its <app id>-data directories in the working directory
+    say(f"state and logs in {run_dir}")
+    source = EventSource(seed=20261126)
+    meta: dict = {
+        "started": started_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": " ".join([".venv/bin/python -m bench.pipeline", *map(shlex.quote, sys.argv[1:])]),
+        "machine": f"{psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+                   f"{platform.platform()}, Python {platform.python_version()}",
+        "event_bytes": len(source.next()[1]),
+        "postgres_version": "?",
+    }
+    rows: list[Throughput] = []
+    latency: Latency | None = None
+    memory: Memory | None = None
+    profile: dict | None = None
+    failures: list[str] = []
+    settings: Settings | None = None
+    worker: WorkerProcess | None = None
+    broker = Broker(run_dir / "broker.log")
+    postgres = Postgres(run_dir / "pgdata")
+    previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        broker.start()
+        postgres.start()
+        with connect(postgres.url()) as conn:
+            meta["postgres_version"] = conn.execute("SHOW server_version").fetchone()[0]
+        say(f"broker {broker.bootstrap}, PostgreSQL {meta['postgres_version']} on 127.0.0.1:{postgres.port}")
+
+        settings = settings_for(broker.bootstrap, fresh_database(postgres))
+        load_world(settings)
+        say(f"throughput: pre-loading {n:,} events onto {settings.topic_incidents_reported}")
+        meta["preload"] = preload(settings, n, source, broker, clock, chunk=args.chunk)
+        say(f"  {n:,} events in {meta['preload']['seconds']:.1f} s")
+        topic = settings.topic_incidents_reported
+        try:
+            if "bare" not in skip:
+                say("throughput b: bare Faust")
+                rows.append(run_bare_faust(broker.bootstrap, topic, n, run_dir, postgres, broker, clock))
+                say(f"  {rows[-1].rate:,.0f} events/s")
+            if "copy" not in skip:
+                say("throughput c: aiokafka + COPY")
+                rows.append(run_copy_baseline(broker.bootstrap, topic, n, fresh_database(postgres),
+                                              settings.batch_max_events, postgres, broker, clock))
+                say(f"  {rows[-1].rate:,.0f} events/s")
+            say("throughput a: the pipeline (trygg worker)")
+            row, worker = run_pipeline(settings, n, run_dir, postgres, broker, clock)
+            rows.insert(0, row)
+            say(f"  {row.rate:,.0f} events/s")
+            if "latency" not in skip:
+                say(f"latency: {args.rate:g} events/s for {latency_s:g} s into the running pipeline")
+                latency = run_latency(settings, source, args.rate, latency_s, clock)
+                say(f"  p95 {percentile(latency.queryable, 95) * 1000:.0f} ms" if latency.queryable else "  nothing seen")
+        except (RuntimeError, AssertionError, BudgetExceeded) as exc:
+            failures.append(f"throughput/latency: {str(exc).splitlines()[0]}")
+            say(f"FAILED: {exc}")
+        finally:
+            if worker is not None:
+                worker.stop()
+        if "memory" not in skip:
+            try:
+                memory = run_memory(settings_for(broker.bootstrap, fresh_database(postgres)), memory_n, source,
+                                    run_dir, broker, clock, args.chunk)
+            except (RuntimeError, AssertionError, BudgetExceeded) as exc:
+                failures.append(f"memory: {str(exc).splitlines()[0]}")
+                say(f"FAILED: {exc}")
+        if args.profile:
+            try:
+                say(f"profile: py-spy on a fresh worker draining {args.profile_events:,} events")
+                profile = run_profile(settings_for(broker.bootstrap, fresh_database(postgres)), args.profile_events,
+                                      source, run_dir, broker, clock)
+            except (RuntimeError, AssertionError, BudgetExceeded, subprocess.TimeoutExpired) as exc:
+                failures.append(f"profile: {str(exc).splitlines()[0]}")
+                say(f"FAILED: {exc}")
+    except KeyboardInterrupt:
+        failures.append("interrupted")
+    finally:
+        if worker is not None:
+            worker.stop()
+        postgres.stop()
+        broker.stop()
+        signal.signal(signal.SIGTERM, previous_sigterm)
+    meta["elapsed"] = clock.elapsed()
+    report = render(args, settings, meta, rows, latency, memory, profile, failures)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"pipeline-{started_at.strftime('%Y%m%d-%H%M%S')}.md"
+    path.write_text(report, encoding="utf-8")
+    print()
+    print(report)
+    print(f"written to {path}")
+    os.chdir(RESULTS)
+    if args.keep or failures:
+        print(f"state and logs kept in {run_dir}")
+    else:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
