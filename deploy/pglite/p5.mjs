@@ -1,0 +1,10 @@
+import { PGlite } from "@electric-sql/pglite";
+import { timescaledb } from "@electric-sql/pglite/timescaledb";
+const db = await PGlite.create({ dataDir: process.argv[2], extensions: { timescaledb } });
+const q = async (s) => { try { console.log(s, JSON.stringify((await db.query(s)).rows).slice(0, 300)); } catch (e) { console.log(s, "ERR", e.message); } };
+await q(process.argv[3]);
+await q("show timescaledb.license");
+await q("select count(*), sum(v) from m");
+await q("select compress_chunk(ch) from show_chunks('m', older_than => interval '5 days') ch");
+await q("select count(*), sum(v) from m");
+await db.close();
