@@ -43,6 +43,12 @@ const dataDir = process.argv[3] && process.argv[3] !== "memory://" ? process.arg
 
 // One options object: PGlite.create(undefined, options) would ignore the options (no extension loaded).
 const db = await PGlite.create({ dataDir, extensions: { timescaledb } });
+// What shared_preload_libraries = 'timescaledb' does on a normal server (PGlite has no such setting).
+// Without it, a reopened data directory whose database already has the extension runs with the library
+// unloaded until some TimescaleDB function happens to load it: hypertables are then planned as plain
+// inheritance trees, so compressed chunks read as EMPTY, and compress_chunk & co. fail with 'not supported
+// under the current "timescale" license'. (A fresh database is fine: CREATE EXTENSION loads it.)
+await db.exec("LOAD 'timescaledb'");
 
 function frontendMessage(type, body = new Uint8Array(0)) {
   const message = new Uint8Array(5 + body.length);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 from trygg.localstack.processes import free_port
 
@@ -42,7 +44,10 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly_on_ctrl_c(tmp_path):
         assert {"umea-alidhem", "umea-teg", "umea-ersboda", "kommun:umea"} <= rows.keys(), text
         assert all(int(n) > 0 for n in rows.values())
         assert f"127.0.0.1:{kafka_port}" in text and f"http://127.0.0.1:{web_port}/" in text
-        assert _listening(kafka_port) and _listening(pg_port) and _listening(web_port)
+        assert _listening(kafka_port) and _listening(pg_port)
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=5) as response:
+            health = json.load(response)
+        assert health["status"] == "ok" and health["accepted"] == int(rows["kommun:umea"]), health
     finally:
         up.send_signal(signal.SIGINT)
         rest, _ = up.communicate(timeout=60)
