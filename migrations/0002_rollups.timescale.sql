@@ -17,8 +17,8 @@ SELECT create_hypertable('incident_counts_hourly', by_range('hour', INTERVAL '90
 -- materialized_only = false (real time): buckets newer than the last refresh are computed from the
 -- hourly counts at query time, so boards show the current hour without waiting for a refresh. Buckets
 -- older than the refresh watermark are read from the materialization; a late event (hours or years old)
--- changes them only once refreshed: trygg.adapters.database.refresh_rollups does that after each batch
--- that accepted events, and the refresh policies below are the safety net.
+-- changes them only once refreshed: the processor calls trygg.adapters.database.refresh_rollups every
+-- few seconds after batches that accepted events, and the refresh policies below are the safety net.
 CREATE MATERIALIZED VIEW incident_counts
 WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
 SELECT area_id, category, source, time_bucket('1 day', hour, 'Europe/Stockholm') AS bucket,

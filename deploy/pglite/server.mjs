@@ -7,7 +7,7 @@
 //
 // Prints one line `PGLITE READY 127.0.0.1:PORT ...` on stdout once it accepts connections; SIGTERM or
 // SIGINT stop it cleanly (the data directory is flushed, exit code 0).
-// Connect as user postgres, database postgres, sslmode=disable (the socket speaks no TLS). There is no
+// Connect as user postgres, database postgres, sslmode=disable or prefer (no TLS here). There is no
 // authentication: any user name and password are accepted, and every client is the superuser postgres.
 // Startup-packet options (e.g. `options=-c TimeZone=UTC`) are ignored; the server's TimeZone is GMT.
 //
@@ -24,6 +24,9 @@
 // then fails with "prepared statement already exists") and even the open transaction of a client that
 // vanished mid-transaction. So before each client is attached this server sends Sync, ROLLBACK and
 // DISCARD ALL to the backend (see ResettingSocketServer).
+//
+// COPY ... TO STDOUT works; COPY ... FROM STDIN crashes the WASM backend (the server then exits with 70,
+// see below): write with INSERT ... SELECT FROM unnest(arrays) instead, as trygg.adapters.database does.
 //
 // No background workers: TimescaleDB policies (continuous aggregate refresh, compression, retention) are
 // registered in timescaledb_information.jobs but never run by themselves here; call them explicitly.
@@ -49,6 +52,15 @@ const db = await PGlite.create({ dataDir, extensions: { timescaledb } });
 // inheritance trees, so compressed chunks read as EMPTY, and compress_chunk & co. fail with 'not supported
 // under the current "timescale" license'. (A fresh database is fine: CREATE EXTENSION loads it.)
 await db.exec("LOAD 'timescaledb'");
+
+// A WASM trap ("RuntimeError: unreachable", e.g. on COPY FROM STDIN) leaves the backend dead for good:
+// exit, so whoever supervises the server sees it, instead of serving errors forever.
+function exitIfTrapped(error) {
+  if (error instanceof WebAssembly.RuntimeError) {
+    console.error("PGLITE FATAL: the PGlite backend crashed:", error.message);
+    process.exit(70);
+  }
+}
 
 function frontendMessage(type, body = new Uint8Array(0)) {
   const message = new Uint8Array(5 + body.length);
@@ -78,11 +90,21 @@ const RESET = [
 // reaches the WASM backend cut in two, which traps ("RuntimeError: unreachable") and kills the database.
 // So chunks are buffered here and only whole messages are passed on. The first message of a connection
 // (StartupMessage, or an SSLRequest/GSSENCRequest before it) has no type byte: Int32 length first.
+// PGlite would take an SSLRequest for a StartupMessage; it is answered "N" (no TLS) here instead, so
+// clients with libpq's default sslmode=prefer connect too (sslmode=require cannot).
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const relay = PGLiteSocketHandler.prototype.handleData;
 PGLiteSocketHandler.prototype.handleData = function handleWholeMessages(chunk) {
   let pending = this.pendingBytes ? Buffer.concat([this.pendingBytes, chunk]) : chunk;
+  for (;;) {
+    // Before the StartupMessage: refuse encryption requests, which come alone, each awaiting its answer.
+    if (this.startupSeen || pending.length < 8 || pending.readInt32BE(0) !== 8) break;
+    const code = pending.readInt32BE(4);
+    if (code !== SSL_REQUEST && code !== GSSENC_REQUEST) break;
+    this.socket?.write("N");
+    pending = pending.subarray(8);
+  }
   let whole = 0;
   for (;;) {
     const typed = this.startupSeen === true;
@@ -94,10 +116,7 @@ PGLiteSocketHandler.prototype.handleData = function handleWholeMessages(chunk) {
       break;
     }
     if (pending.length - whole < length) break;
-    if (!typed) {
-      const code = pending.readInt32BE(whole + 4);
-      this.startupSeen = code !== SSL_REQUEST && code !== GSSENC_REQUEST;
-    }
+    this.startupSeen = true;
     whole += length;
   }
   this.pendingBytes = whole < pending.length ? pending.subarray(whole) : null;
@@ -114,8 +133,21 @@ class ResettingSocketServer extends PGLiteSocketServer {
       .runExclusive(async () => {
         for (const message of RESET) await this.db.execProtocolRaw(message);
       })
-      .catch((error) => console.error("session reset failed:", error?.message ?? error));
-    return super.attachSocketToNewHandler(socket, clientInfo);
+      .catch((error) => {
+        console.error("session reset failed:", error?.message ?? error);
+        exitIfTrapped(error);
+      });
+    const attached = super.attachSocketToNewHandler(socket, clientInfo);
+    const handler = this.activeHandler; // set synchronously by the call above
+    return attached.then(() => {
+      // The handler listens for "close" only once it holds the lock: a client that hung up while waiting
+      // for it would keep the database forever. Hand it on instead.
+      if (socket.destroyed && handler.isAttached && this.activeHandler === handler) {
+        handler.detach(true);
+        this.activeHandler = null;
+        this.processNextInQueue();
+      }
+    });
   }
 }
 
@@ -129,11 +161,7 @@ const server = new ResettingSocketServer({
 
 server.addEventListener("error", (event) => {
   console.error("socket error:", event.detail?.message ?? event.detail);
-  if (event.detail instanceof WebAssembly.RuntimeError) {
-    // The WASM backend trapped: the database is gone for good. Exit so the supervisor sees it.
-    console.error("PGLITE FATAL: the PGlite backend crashed; exiting");
-    process.exit(70);
-  }
+  exitIfTrapped(event.detail);
   // A socket error (e.g. a client killed mid-query: ECONNRESET) detaches the handler without the "close"
   // event that would hand the database to the next queued client: hand it over here.
   setImmediate(() => {
@@ -153,6 +181,7 @@ server.addEventListener("queueTimeout", () => {
 // pglite-socket rejects the handler's lock promise on a socket error and nobody awaits it: without this,
 // one client resetting its connection would crash the whole server.
 process.on("unhandledRejection", (reason) => {
+  exitIfTrapped(reason);
   console.error("unhandled rejection (ignored):", reason?.message ?? reason);
 });
 

@@ -51,8 +51,7 @@ ROLLUPS = ("incident_counts", "incident_counts_weekly", "incident_counts_monthly
 TIERS = ("timescale", "postgres")
 # The database's now() decides what a real-time aggregate computes live, so events must not lie ahead of it.
 NOW = datetime.now(UTC).replace(microsecond=0)
-# refresh_rollups(conn) with its default (None, None) window fails on TimescaleDB (see the xfail test below),
-# so the loading sequence gives an explicit window covering every event.
+# The loading sequence refreshes an explicit window covering every event.
 REFRESH_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 REFRESH_TO = NOW + timedelta(days=1)
 
@@ -303,7 +302,8 @@ def _truth(work: Workload, placements: dict[uuid.UUID, Placement]) -> dict[str, 
 
 
 def test_migrations_apply_once_per_tier(loaded: dict[str, Loaded], conns: dict[str, psycopg.Connection]) -> None:
-    assert loaded["timescale"].applied == ["0001_core.sql", "0002_rollups.timescale.sql", "0003_roles.sql"]
+    assert loaded["timescale"].applied == ["0001_core.sql", "0002_rollups.timescale.sql", "0003_roles.sql",
+                                          "0004_rollup_owner.timescale.sql"]
     assert loaded["postgres"].applied == ["0001_core.sql", "0002_rollups.postgres.sql", "0003_roles.sql"]
     for tier in TIERS:
         assert loaded[tier].applied_again == []
@@ -374,10 +374,13 @@ def test_policies_registered_and_runnable(loaded: dict[str, Loaded], conns: dict
     assert {view: _rows(conn, view) for view in ROLLUPS} == before
 
 
-def test_late_events_went_into_compressed_chunks(loaded: dict[str, Loaded], conns: dict[str, psycopg.Connection]) -> None:
+def test_late_events_went_into_compressed_chunks(
+    loaded: dict[str, Loaded], conns: dict[str, psycopg.Connection]
+) -> None:
     assert loaded["timescale"].compressed_chunks_before_late > 0
     assert conns["timescale"].execute(
-        "SELECT count(*) FROM timescaledb_information.chunks WHERE is_compressed AND hypertable_name = 'incident_counts_hourly'"
+        "SELECT count(*) FROM timescaledb_information.chunks "
+        "WHERE is_compressed AND hypertable_name = 'incident_counts_hourly'"
     ).fetchone()[0] > 0
 
 
@@ -481,7 +484,9 @@ def test_reader_role_sees_counts_not_events(loaded: dict[str, Loaded], conns: di
         assert conn.execute("SELECT current_user").fetchone() == ("postgres",), tier
 
 
-def test_array_parameters_over_the_pglite_socket(loaded: dict[str, Loaded], conns: dict[str, psycopg.Connection]) -> None:
+def test_array_parameters_over_the_pglite_socket(
+    loaded: dict[str, Loaded], conns: dict[str, psycopg.Connection]
+) -> None:
     """unnest() over array parameters, in text and binary formats, prepared or not, and larger than one TCP read."""
     conn = conns["timescale"]
     assert loaded["timescale"].prepared_statements > 0  # store_batch's statements were prepared server-side
@@ -490,25 +495,44 @@ def test_array_parameters_over_the_pglite_socket(loaded: dict[str, Loaded], conn
     for binary in (False, True):
         for prepare in (False, True):
             with conn.cursor(binary=binary) as cur:
-                cur.execute("SELECT count(*), count(DISTINCT i), min(t), max(t) FROM unnest(%s::uuid[], %s::timestamptz[]) "
-                            "AS u(i, t)", (ids, moments), prepare=prepare)
+                cur.execute("SELECT count(*), count(DISTINCT i), min(t), max(t) "
+                            "FROM unnest(%s::uuid[], %s::timestamptz[]) AS u(i, t)", (ids, moments), prepare=prepare)
                 assert cur.fetchone() == (20_000, 20_000, moments[-1], moments[0]), (binary, prepare)
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.IndeterminateDatatype,
-                   reason="refresh_rollups sends its None window bounds untyped; TimescaleDB's "
-                          "refresh_continuous_aggregate takes \"any\" and cannot type them (fix: %s::timestamptz)")
 def test_refresh_rollups_default_window(loaded: dict[str, Loaded], conns: dict[str, psycopg.Connection]) -> None:
-    refresh_rollups(conns["timescale"])
+    """The processor refreshes with an open window (None, None): its bounds must be typed for TimescaleDB."""
+    conn = conns["timescale"]
+    refresh_rollups(conn)
+    hourly = conn.execute("SELECT sum(incidents) FROM incident_counts_hourly").fetchone()[0]
+    assert all(conn.execute(f"SELECT sum(incidents) FROM {view}").fetchone()[0] == hourly  # noqa: S608
+               for view in ROLLUPS)
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.InsufficientPrivilege,
-                   reason="refresh_continuous_aggregate needs ownership of the aggregate, and the processor runs "
-                          "as trygg_writer, which does not own it (fix: a migration giving it ownership)")
 def test_writer_role_can_refresh_rollups(loaded: dict[str, Loaded], conns: dict[str, psycopg.Connection]) -> None:
+    """The processor runs as trygg_writer, so it must own the aggregates to refresh them (0004)."""
     conn = conns["timescale"]
     conn.execute("SET ROLE trygg_writer")  # not SET LOCAL: a refresh refuses to run inside a transaction
     try:
         refresh_rollups(conn, REFRESH_FROM, REFRESH_TO)
     finally:
         conn.execute("RESET ROLE")
+
+
+def test_pglite_restart_keeps_everything(pglite: PGlite, loaded: dict[str, Loaded],
+                                         conns: dict[str, psycopg.Connection]) -> None:
+    """Reopening the data directory: compressed chunks must read back in full (server.mjs loads the library)."""
+    queries = [
+        "SELECT count(*), sum(extract(epoch FROM occurred_at)) FROM incident_events",
+        "SELECT count(*), sum(incidents) FROM incident_counts_hourly",
+        "SELECT count(*) FROM timescaledb_information.chunks WHERE is_compressed",
+        *(f"SELECT count(*), sum(incidents) FROM {view}" for view in ROLLUPS),  # noqa: S608
+    ]
+    before = [conns["timescale"].execute(q).fetchone() for q in queries]
+    assert before[2][0] > 0
+    conns["timescale"].close()
+    pglite.stop()
+    pglite.start()
+    conns["timescale"] = connect(pglite.url())
+    assert [conns["timescale"].execute(q).fetchone() for q in queries] == before
+    assert migrate(conns["timescale"]) == []

@@ -305,4 +305,4 @@ def refresh_rollups(conn: psycopg.Connection, start: datetime | None = None, end
         return
     # refresh_continuous_aggregate refuses to run inside a transaction block: the connection is autocommit.
     for view in ROLLUPS:
-        conn.execute("CALL refresh_continuous_aggregate(%s, %s, %s)", (view, start, end))
+        conn.execute("CALL refresh_continuous_aggregate(%s, %s::timestamptz, %s::timestamptz)", (view, start, end))

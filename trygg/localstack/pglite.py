@@ -4,8 +4,9 @@ PostgreSQL wire protocol by deploy/pglite/server.mjs.
 For the TimescaleDB tier in tests and local runs only; production runs the official TimescaleDB image.
 Limits (see the comments in server.mjs): one connection at a time (a second one waits in a queue until the
 first closes, so never hold two at once), no authentication (any password; everyone is the superuser
-`postgres`), no TLS, no background workers (policies are registered but never run by themselves), startup
-`options` such as `-c TimeZone=UTC` are ignored (the server's zone is GMT, equivalent to UTC).
+`postgres`), no TLS, no background workers (policies are registered but never run by themselves: CALL
+run_job(id) runs one), startup `options` such as `-c TimeZone=UTC` are ignored (the server's zone is GMT,
+the same as UTC), and COPY FROM STDIN crashes the backend (the server then exits with code 70).
 """
 
 from __future__ import annotations
