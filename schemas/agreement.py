@@ -21,18 +21,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from schemas.incident import SWEDEN_LAT, SWEDEN_LON
+from schemas.incident import SWEDEN_LAT, SWEDEN_LON, SourceKind
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Position = tuple[float, float]  # GeoJSON order: lon, lat
 
-
-class PartnerRole(str, enum.Enum):
-    shop = "shop"
-    property_owner = "property_owner"
-    school = "school"
-    police = "police"
-    municipality = "municipality"
+# A partner reports as the kind of source it is: one vocabulary for both.
+PartnerRole = SourceKind
 
 
 class AreaKind(str, enum.Enum):

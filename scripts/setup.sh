@@ -9,11 +9,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${1:-run}
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    if [ "${1:-run}" = test ]; then
-        .venv/bin/python -m pip install --quiet -e ".[test]"
-    else
-        .venv/bin/python -m pip install --quiet -e .
+    echo "installing Python dependencies into .venv (log: .venv/pip.log)…"
+    extras=""
+    [ "${1:-run}" = test ] && extras="[test]"
+    if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".$extras"; } \
+            > .venv/pip.log 2>&1; then
+        tail -40 .venv/pip.log
+        exit 1
     fi
     touch "$stamp"
 fi
