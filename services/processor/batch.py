@@ -39,12 +39,14 @@ def sort_batch(messages: Sequence[RawMessage], index: AreaIndex, settings: Setti
     """Validate and place every message; nothing here raises for bad input."""
     result = Sorted()
     skew = timedelta(seconds=settings.max_clock_skew_seconds)
+    valid: list[IncidentEvent] = []
     for message in messages:
         outcome = validate_event(message.value, now=now, max_clock_skew=skew, known_sites=index.sites)
         if isinstance(outcome, Rejection):
             result.rejected.append(RejectedRow(message.partition, message.offset, outcome))
         else:
-            result.placed.append((outcome, index.place(outcome)))
+            valid.append(outcome)
+    result.placed = list(zip(valid, index.place_all(valid)))
     return result
 
 

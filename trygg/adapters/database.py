@@ -74,7 +74,7 @@ def _insert_counts(cur: psycopg.Cursor, increments: Counter[CountKey]) -> None:
     keys = list(increments)
     cur.execute(
         """INSERT INTO incident_counts_hourly (area_id, category, source, hour, incidents)
-           SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::int[])
+           SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::int[])
            ON CONFLICT (area_id, category, source, hour)
            DO UPDATE SET incidents = incident_counts_hourly.incidents + EXCLUDED.incidents""",
         (
@@ -110,7 +110,7 @@ def store_batch(
         new_ids = {
             row[0]
             for row in cur.execute(
-                """INSERT INTO event_ledger (event_id) SELECT unnest(%s::uuid[])
+                """INSERT INTO event_ledger (event_id) SELECT unnest(%b::uuid[])
                    ON CONFLICT DO NOTHING RETURNING event_id""",
                 ([e.event_id for e in unique],),
             )
@@ -120,9 +120,9 @@ def store_batch(
             cur.execute(
                 """INSERT INTO incident_events (event_id, occurred_at, reported_at, source, reporter, category,
                                                 lat, lon, site_id, municipality, precision, external_id)
-                   SELECT * FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[], %s::text[], %s::text[],
-                                        %s::text[], %s::float8[], %s::float8[], %s::text[], %s::text[],
-                                        %s::text[], %s::text[])""",
+                   SELECT * FROM unnest(%b::uuid[], %b::timestamptz[], %b::timestamptz[], %b::text[], %b::text[],
+                                        %b::text[], %b::float8[], %b::float8[], %b::text[], %b::text[],
+                                        %b::text[], %b::text[])""",
                 (
                     [e.event_id for e in fresh],
                     [e.occurred_at for e in fresh],
@@ -142,7 +142,7 @@ def store_batch(
             if noted and note_retention > timedelta(0):
                 cur.execute(
                     """INSERT INTO incident_notes (event_id, note, expires_at)
-                       SELECT * FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[])""",
+                       SELECT * FROM unnest(%b::uuid[], %b::text[], %b::timestamptz[])""",
                     ([e.event_id for e in noted], [e.note for e in noted], [now + note_retention] * len(noted)),
                 )
             _ensure_municipalities(cur, {placements[id(e)].municipality for e in fresh} - {None})
@@ -151,8 +151,8 @@ def store_batch(
             cur.execute(
                 """INSERT INTO rejected_events (source_partition, source_offset, payload_sha256, rejected_at,
                                                 reason, field)
-                   SELECT * FROM unnest(%s::int[], %s::bigint[], %s::text[], %s::timestamptz[], %s::text[],
-                                        %s::text[])
+                   SELECT * FROM unnest(%b::int[], %b::bigint[], %b::text[], %b::timestamptz[], %b::text[],
+                                        %b::text[])
                    ON CONFLICT DO NOTHING""",
                 (
                     [r.partition for r in rejected],

@@ -7,11 +7,12 @@ guessed into an area.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import shapely
 from shapely import STRtree
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from schemas import Agreement, AreaKind, IncidentEvent, Precision, Site, municipality_area_id
@@ -74,24 +75,48 @@ class AreaIndex:
 
     def containing(self, lat: float, lon: float) -> list[Area]:
         """Every area whose polygon covers the point (border included), by area id whatever the load order."""
-        point = Point(lon, lat)
-        hits = self._tree.query(point, predicate="covered_by")
-        return sorted((self.areas[i] for i in hits), key=lambda a: a.area_id)
+        return self._containing_all([(lat, lon)])[0]
+
+    def _containing_all(self, points: Sequence[tuple[float, float]]) -> list[list[Area]]:
+        # One bulk tree query for a whole batch: per-point queries cost more than the rest of the pipeline.
+        found: list[list[Area]] = [[] for _ in points]
+        if points and self.areas:
+            lats, lons = zip(*points)
+            inputs, hits = self._tree.query(shapely.points(lons, lats), predicate="covered_by")
+            for i, j in zip(inputs.tolist(), hits.tolist()):
+                found[i].append(self.areas[j])
+        for areas in found:
+            areas.sort(key=lambda a: a.area_id)
+        return found
 
     def place(self, event: IncidentEvent) -> Placement:
         """Resolve the event's point (its own, or its site's) and the areas it is counted in."""
-        location = event.location
-        lat, lon = location.lat, location.lon
-        if location.site_id is not None and lat is None:
-            site = self.sites[location.site_id]
-            lat, lon = site.lat, site.lon
-        municipality = location.municipality
-        area_ids: list[str] = []
-        if location.precision is Precision.point and lat is not None and lon is not None:
-            inside = self.containing(lat, lon)
-            area_ids.extend(a.area_id for a in inside)
+        return self.place_all([event])[0]
+
+    def place_all(self, events: Sequence[IncidentEvent]) -> list[Placement]:
+        """`place` for a batch of events at once."""
+        resolved: list[tuple[float | None, float | None]] = []
+        for event in events:
+            location = event.location
+            if location.site_id is not None and location.lat is None:
+                site = self.sites[location.site_id]
+                resolved.append((site.lat, site.lon))
+            else:
+                resolved.append((location.lat, location.lon))
+        precise = [
+            i for i, (event, (lat, _)) in enumerate(zip(events, resolved))
+            if event.location.precision is Precision.point and lat is not None
+        ]
+        inside_by_event = dict(zip(precise, self._containing_all([resolved[i] for i in precise])))  # type: ignore[misc]
+        placements = []
+        for i, event in enumerate(events):
+            inside = inside_by_event.get(i, [])
+            municipality = event.location.municipality
             if municipality is None and inside:
                 municipality = inside[0].municipality
-        if municipality is not None:
-            area_ids.append(municipality_area_id(municipality))
-        return Placement(tuple(area_ids), lat, lon, municipality)
+            area_ids = [a.area_id for a in inside]
+            if municipality is not None:
+                area_ids.append(municipality_area_id(municipality))
+            lat, lon = resolved[i]
+            placements.append(Placement(tuple(area_ids), lat, lon, municipality))
+        return placements

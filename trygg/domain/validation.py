@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Container
 from datetime import datetime, timedelta
 
@@ -18,6 +17,21 @@ _PYDANTIC_REASONS = {
     "timezone_aware": RejectionReason.naive_timestamp,
 }
 _REASON_VALUES = {r.value for r in RejectionReason}
+_MESSAGES = {
+    RejectionReason.naive_timestamp: "timestamp has no timezone offset; send e.g. 2024-05-01T14:30:00+02:00",
+}
+
+
+def _field_error(error: dict) -> FieldError:
+    field = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "json_invalid":
+        return FieldError(field="", reason=RejectionReason.invalid_json, message=error["msg"])
+    if error["type"] == "model_type" and not error["loc"]:
+        message = "expected a JSON object"
+        return FieldError(field="", reason=RejectionReason.not_an_object, message=message)
+    reason = _reason_for(error)
+    message = _MESSAGES.get(reason, error["msg"])
+    return FieldError(field=field, reason=reason, message=message)
 
 
 def _reason_for(error: dict) -> RejectionReason:
@@ -65,25 +79,15 @@ def validate_event(
 ) -> IncidentEvent | Rejection:
     """Validate one raw message. Never raises: every failure becomes a Rejection."""
     try:
-        document = json.loads(raw.decode("utf-8"))
+        raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"payload is not UTF-8 text (byte {exc.start})"
         return reject(raw, [FieldError(field="", reason=RejectionReason.invalid_json, message=message)], now)
-    except ValueError as exc:
-        return reject(raw, [FieldError(field="", reason=RejectionReason.invalid_json, message=str(exc))], now)
-    if not isinstance(document, dict):
-        message = f"expected a JSON object, got {type(document).__name__}"
-        return reject(raw, [FieldError(field="", reason=RejectionReason.not_an_object, message=message)], now)
     try:
         # Strict: a Unix number is not a timestamp, `true` is not a coordinate or a version.
         event = IncidentEvent.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        errors = [
-            FieldError(
-                field=".".join(str(p) for p in err["loc"]), reason=_reason_for(err), message=err["msg"]
-            )
-            for err in exc.errors(include_url=False, include_input=False)
-        ]
+        errors = [_field_error(err) for err in exc.errors(include_url=False, include_input=False)]
         return reject(raw, errors, now)
     future = [
         FieldError(field=name, reason=reason, message=f"{moment.isoformat()} lies in the future")
