@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import subprocess
 import sys
 import uuid
@@ -52,6 +53,16 @@ def test_redrawn_area_is_recounted_from_stored_events_while_the_stream_runs(sett
     wait_for(lambda: ledger_size(settings.database_url) == total, 120, "later events stored")
     combined = before.truth(redrawn) + after.truth(redrawn)
     assert stored_counts(settings.database_url) == combined
+
+    # Each event knows the areas it is counted in, the same as the counts say.
+    with psycopg.connect(settings.database_url) as conn:
+        per_area = dict(conn.execute(
+            "SELECT area_id, count(*) FROM incident_events, unnest(area_ids) AS area_id GROUP BY area_id"
+        ).fetchall())
+    totals = Counter()
+    for (area, *_), n in combined.items():
+        totals[area] += n
+    assert per_area == dict(totals)
 
     again = _load(settings, tmp_path, world_geojson(redrawn))
     assert again.returncode == 0 and "areas recounted: none" in again.stdout, again.stdout

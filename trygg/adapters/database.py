@@ -119,10 +119,11 @@ def store_batch(
         if fresh:
             cur.execute(
                 """INSERT INTO incident_events (event_id, occurred_at, reported_at, source, reporter, category,
-                                                lat, lon, site_id, municipality, precision, external_id)
-                   SELECT * FROM unnest(%b::uuid[], %b::timestamptz[], %b::timestamptz[], %b::text[], %b::text[],
-                                        %b::text[], %b::float8[], %b::float8[], %b::text[], %b::text[],
-                                        %b::text[], %b::text[])""",
+                                                lat, lon, site_id, municipality, precision, external_id, area_ids)
+                   SELECT i, o, r, s, p, c, la, lo, si, m, pr, x, string_to_array(a, ' ')
+                   FROM unnest(%b::uuid[], %b::timestamptz[], %b::timestamptz[], %b::text[], %b::text[],
+                               %b::text[], %b::float8[], %b::float8[], %b::text[], %b::text[],
+                               %b::text[], %b::text[], %b::text[]) AS e(i, o, r, s, p, c, la, lo, si, m, pr, x, a)""",
                 (
                     [e.event_id for e in fresh],
                     [e.occurred_at for e in fresh],
@@ -136,6 +137,7 @@ def store_batch(
                     [placements[id(e)].municipality for e in fresh],
                     [e.location.precision.value for e in fresh],
                     [e.external_id for e in fresh],
+                    [" ".join(placements[id(e)].area_ids) for e in fresh],  # ids have no spaces (pattern)
                 ),
             )
             noted = [e for e in fresh if e.note]
@@ -184,6 +186,10 @@ def _recount_area(cur: psycopg.Cursor, area: Area) -> int:
     known, stays: a redrawn agreement area does not move an event out of its municipality).
     """
     cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (area.area_id,))
+    cur.execute(
+        "UPDATE incident_events SET area_ids = array_remove(area_ids, %s) WHERE area_ids @> ARRAY[%s]::text[]",
+        (area.area_id, area.area_id),
+    )
     min_lon, min_lat, max_lon, max_lat = area.geometry.bounds
     rows = cur.execute(
         """SELECT event_id, occurred_at, category, source, lat, lon, municipality FROM incident_events
@@ -195,11 +201,16 @@ def _recount_area(cur: psycopg.Cursor, area: Area) -> int:
         CountKey(area.area_id, category, source, hour_bucket(occurred_at))
         for _, occurred_at, category, source, _, _, _ in inside
     )
+    cur.execute(
+        "UPDATE incident_events SET area_ids = array_append(area_ids, %s) WHERE event_id = ANY(%s)",
+        (area.area_id, [row[0] for row in inside]),
+    )
     newly_placed = [row for row in inside if row[6] is None]
     if newly_placed:
         cur.execute(
-            "UPDATE incident_events SET municipality = %s WHERE event_id = ANY(%s) AND municipality IS NULL",
-            (area.municipality, [row[0] for row in newly_placed]),
+            """UPDATE incident_events SET municipality = %s, area_ids = array_append(area_ids, %s)
+               WHERE event_id = ANY(%s) AND municipality IS NULL""",
+            (area.municipality, municipality_area_id(area.municipality), [row[0] for row in newly_placed]),
         )
         _ensure_municipalities(cur, [area.municipality])
         increments.update(
@@ -257,6 +268,10 @@ def upsert_agreements(conn: psycopg.Connection, agreements: Sequence[Agreement])
             )
             for gone in sorted(set(stored) - set(geometries)):
                 cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (gone,))
+                cur.execute(
+                    "UPDATE incident_events SET area_ids = array_remove(area_ids, %s) WHERE area_ids @> ARRAY[%s]::text[]",
+                    (gone, gone),
+                )
                 cur.execute("DELETE FROM areas WHERE area_id = %s", (gone,))
                 removed.append(gone)
             for area in areas_of(agreement):
