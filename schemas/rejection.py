@@ -29,6 +29,8 @@ class RejectionReason(str, enum.Enum):
     missing_municipality = "missing_municipality"
     unknown_site = "unknown_site"
     note_too_long = "note_too_long"
+    outside_scope = "outside_scope"  # an agency reporting for a municipality or agreement not in its scope
+    unmapped_police_type = "unmapped_police_type"  # a police event type with no category of ours
     storage_failed = "storage_failed"  # valid on its face, refused by the database (a bug to look at)
 
 

@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("counts", help="incidents per area so far").set_defaults(run=_counts)
     sub.choices["up"].set_defaults(run=_up)
+    __import__("trygg.cli_form").cli_form.register(sub)
+    __import__("trygg.cli_police").cli_police.register(sub)
+    __import__("trygg.cli_report").cli_report.register(sub)
+    __import__("trygg.cli_effect").cli_effect.register(sub)
+    __import__("trygg.cli_boards").cli_boards.register(sub)
     return parser
 
 

@@ -48,6 +48,34 @@ class Settings(BaseSettings):
         5.0, gt=0, description="TimescaleDB: how often late-arriving data is folded into the rollups"
     )
 
+    relay_batch_size: int = Field(500, ge=1, description="outbox rows the relay publishes per transaction")
+    relay_idle_seconds: float = Field(0.2, gt=0, description="relay pause when the outbox is empty")
+    relay_max_backoff_seconds: float = Field(10.0, gt=0, description="longest relay wait between broker retries")
+    form_host: str = Field("127.0.0.1", description="address the report form listens on")
+    form_port: int = Field(8090, ge=1, le=65535, description="port of the report form (`trygg form`)")
+    form_base_url: str = Field(
+        "http://127.0.0.1:8090", description="public address of the report form, used in printed partner links"
+    )
+    form_secret: str | None = Field(
+        None, description="key signing the forms' CSRF tokens (random per start when unset: open forms expire)"
+    )
+    form_max_body_bytes: int = Field(16384, ge=1024, description="largest accepted form request (413 above)")
+    form_rate_per_token: int = Field(30, ge=1, description="form posts per minute per partner link (429 above)")
+    form_rate_per_address: int = Field(60, ge=1, description="form posts per minute per client address")
+    form_max_count: int = Field(20, ge=1, description="largest number of incidents one form may report")
+    police_feed_host: str = Field("127.0.0.1", description="address the police feed listens on")
+    police_feed_port: int = Field(8091, ge=1, le=65535, description="port of the police feed (`trygg police-feed`)")
+    police_feed_workers: int = Field(1, ge=1, description="police feed server processes (validation is CPU-bound)")
+    police_feed_max_body_bytes: int = Field(
+        33_554_432, ge=1024, description="largest batch body in bytes (413 above; 10,000 events at most)"
+    )
+    import_batch_size: int = Field(2000, ge=1, description="lines `trygg import` writes to the outbox per transaction")
+    grafana_url: str = Field("http://127.0.0.1:3000", description="Grafana for `trygg grafana sync`/`invite`")
+    grafana_token: str | None = Field(None, description="Grafana service account token (or user and password)")
+    grafana_user: str = Field("admin", description="Grafana admin user when no token is set")
+    grafana_password: str | None = Field(None, description="Grafana admin password when no token is set")
+    grafana_wait_seconds: float = Field(60.0, gt=0, description="how long `trygg grafana sync` waits for Grafana")
+
     state_dir: Path = Field(Path(".trygg"), description="where `trygg up` keeps broker/database state")
     log_level: str = "INFO"
 

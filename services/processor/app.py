@@ -122,6 +122,6 @@ def run_worker(settings: Settings) -> None:
     app = create_app(settings)
     # Each batch allocates thousands of short-lived objects that hold no cycles; the default collector
     # threshold (700) would scan the whole heap many times per batch.
-    gc.set_threshold(100_000, 50, 50)
+    gc.set_threshold(20_000, 10, 10)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()

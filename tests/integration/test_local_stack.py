@@ -21,13 +21,17 @@ def _listening(port: int) -> bool:
 
 
 def test_up_runs_the_demo_shows_counts_and_stops_cleanly_on_ctrl_c(tmp_path):
-    kafka_port, pg_port, web_port = free_port(), free_port(), free_port()
+    kafka_port, pg_port, web_port, form_port = free_port(), free_port(), free_port(), free_port()
+    police_port = free_port()
     env = dict(
         os.environ,
         STATE_DIR=str(tmp_path / "state"),
         KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{kafka_port}",
         DATABASE_URL=f"postgresql://postgres@127.0.0.1:{pg_port}/trygg",
         PROCESSOR_WEB_PORT=str(web_port),
+        FORM_PORT=str(form_port),
+        FORM_BASE_URL=f"http://127.0.0.1:{form_port}",
+        POLICE_FEED_PORT=str(police_port),
     )
     up = subprocess.Popen([sys.executable, "-m", "trygg.cli", "up"], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
@@ -48,9 +52,17 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly_on_ctrl_c(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=5) as response:
             health = json.load(response)
         assert health["status"] == "ok" and health["accepted"] == int(rows["kommun:umea"]), health
+        demo_link = re.search(rf"demo link\s+(http://127\.0\.0\.1:{form_port}/r/\S+)", text)
+        assert demo_link, text
+        with urllib.request.urlopen(demo_link[1], timeout=5) as response:
+            assert "ICA Nära Ålidhem" in response.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{police_port}/health", timeout=5) as response:
+            assert json.load(response) == {"status": "ok"}
     finally:
         up.send_signal(signal.SIGINT)
         rest, _ = up.communicate(timeout=60)
     assert up.returncode == 0, rest
     assert "stopped." in rest
-    assert not any(_listening(p) for p in (kafka_port, pg_port, web_port)), "Ctrl-C must stop every service"
+    assert not any(_listening(p) for p in (kafka_port, pg_port, web_port, form_port, police_port)), (
+        "Ctrl-C must stop every service"
+    )

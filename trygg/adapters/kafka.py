@@ -65,15 +65,19 @@ def create_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
         admin.close()
 
 
-def producer(settings: Settings) -> KafkaProducer:
-    """A producer that waits for the broker's acknowledgement and retries; keys are strings."""
-    return KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        acks="all",
-        retries=10,
-        linger_ms=5,
-        key_serializer=lambda k: k.encode(),
-    )
+def producer(settings: Settings, **options: object) -> KafkaProducer:
+    """A producer that waits for the broker's acknowledgement and retries; keys are strings.
+
+    `options` override kafka-python settings (the relay wants short timeouts to notice an outage).
+    """
+    config: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "acks": "all",
+        "retries": 10,
+        "linger_ms": 5,
+        "key_serializer": lambda k: k.encode(),
+    }
+    return KafkaProducer(**{**config, **options})
 
 
 def event_message(event: IncidentEvent) -> tuple[str, bytes]:

@@ -65,11 +65,19 @@ def _load_demo(settings: Settings) -> None:
 
     print(f"• loading sample agreements for Umeå from {SAMPLE_AGREEMENTS}")
     print("  " + load_agreements_file(settings, SAMPLE_AGREEMENTS))
-    events = demo_events(load_sample_agreements(), now=datetime.now(UTC))
-    print(f"• publishing {len(events)} synthetic incident reports (18 months) to {settings.topic_incidents_reported}")
+    agreements, now = load_sample_agreements(), datetime.now(UTC)
+    # Effect estimates compare a whole year before signing with the year after: start a year before the first.
+    days = max(540, (now.date() - min(a.signed_at for a in agreements)).days + 366)
+    events = demo_events(agreements, now=now, days=days)
+    print(f"• publishing {len(events)} synthetic incident reports ({days // 30} months) to "
+          f"{settings.topic_incidents_reported}")
     publish_events(settings, events)
     wait_until_counted(settings, len(events))
     _counts(settings, None)  # type: ignore[arg-type]
+    from trygg.cli_report import make_report
+
+    print("• report for Ålidhem (for partners without Grafana):")
+    print(f"  open {make_report(settings, 'umea-alidhem').resolve().as_uri()}")
 
 
 def run_local_stack(settings: Settings, *, demo: bool) -> int:
@@ -77,6 +85,7 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
     from trygg.adapters.database import connect
     from trygg.adapters.kafka import create_topics
     from trygg.adapters.migrations import migrate
+    from trygg.localstack.intake import print_intake, start_intake, stop_intake
 
     state = settings.state_dir.resolve()
     state.mkdir(parents=True, exist_ok=True)
@@ -84,6 +93,7 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
     db_url = urlsplit(settings.database_url)
     postgres = Postgres(state / "pgdata", port=_local_port(settings.database_url), database=db_url.path.lstrip("/"))
     worker: subprocess.Popen | None = None
+    intake: list[subprocess.Popen] = []
     try:
         print(f"• starting Kafka-protocol broker (Tansu) on {broker.bootstrap}")
         broker.start()
@@ -96,6 +106,8 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
         create_topics(settings)
         worker = start_worker(settings, state / "worker.log")
         print(f"• stream processor started (log: {state / 'worker.log'})")
+        intake = start_intake(settings, state)
+        intake.append(__import__("trygg.localstack.police").localstack.police.start_police_feed(settings, state))
         if demo:
             _load_demo(settings)
         print()
@@ -105,6 +117,7 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
         print(f"  PostgreSQL        {settings.database_url}   read model: incident_counts")
         if settings.processor_web_port:
             print(f"  processor health  http://127.0.0.1:{settings.processor_web_port}/")
+        print_intake(settings, demo=demo)
         print("Press Ctrl-C to stop.")
         while worker.poll() is None:
             time.sleep(0.5)
@@ -120,6 +133,7 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
                 worker.wait(30)
             except subprocess.TimeoutExpired:
                 worker.kill()
+        stop_intake(intake)
         postgres.stop()
         broker.stop()
         print("stopped.")

@@ -1,0 +1,200 @@
+"""Board query benchmark: p50/p95 latency of every board query (Grafana macros expanded, as Grafana sends it)
+beside a naive query over the raw events measured in the same run.
+
+    .venv/bin/python -m bench.boards [--events N] [--timescale-events M] [--repeat R]
+
+Plain PostgreSQL (embedded, the default tier) gets N events (default 10,000,000) in 100 areas (25 agreements,
+each with 3 control areas) over 5 years, written with INSERT ... SELECT generate_series (not through Kafka),
+then the hourly counts derived from them, as the pipeline would have. TimescaleDB (PGlite, WASM, one
+connection) gets M events (default 200,000; 0 skips it): loading 10M rows into PGlite is not practical.
+Prints a table and writes it to bench/results/boards-<timestamp>.md. Target: every board query p95 < 50 ms
+and >= 20x faster than its naive counterpart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+from schemas import Category
+from trygg.adapters.database import connect, refresh_rollups
+from trygg.adapters.migrations import migrate
+from trygg.boards import queries as q
+from trygg.boards.macros import expand
+from trygg.localstack.pglite import PGlite
+from trygg.localstack.processes import Postgres
+
+RESULTS = Path(__file__).resolve().parent / "results"
+AGREEMENTS, CONTROLS = 25, 3
+AREAS = AGREEMENTS * (1 + CONTROLS)
+YEARS = 5
+AGREEMENT = "bench-a00"
+
+# The same questions answered from the raw events: what a board would cost without the read model.
+NAIVE = {
+    "weekly": """SELECT time_bucket('1 week', occurred_at, 'Europe/Stockholm') AS time, category, count(*)
+FROM incident_events WHERE area_ids @> ARRAY['{a}'] AND occurred_at >= now() - interval '3 years'
+GROUP BY 1, 2 ORDER BY 1, 2""",
+    "trend": """SELECT time_bucket('1 month', e.occurred_at, 'Europe/Stockholm'), a.name, count(*)
+FROM incident_events e JOIN agreements a ON e.area_ids @> ARRAY[a.agreement_id]
+WHERE e.occurred_at >= now() - interval '3 years' GROUP BY 1, 2 ORDER BY 1, 2""",
+    "area_vs_control": """SELECT time_bucket('1 month', e.occurred_at, 'Europe/Stockholm'), ar.kind, count(*)
+FROM areas ar JOIN incident_events e ON e.area_ids @> ARRAY[ar.area_id]
+WHERE ar.agreement_id = '{a}' GROUP BY 1, 2 ORDER BY 1, 2""",
+    "effect_table": """SELECT e.category, count(*) FILTER (WHERE e.occurred_at < g.signed_at),
+       count(*) FILTER (WHERE e.occurred_at >= g.signed_at)
+FROM agreements g JOIN incident_events e ON e.area_ids @> ARRAY[g.agreement_id]
+WHERE g.agreement_id = '{a}' AND e.occurred_at >= g.signed_at - 365 AND e.occurred_at < g.signed_at + 365
+GROUP BY 1""",
+    "overview": """SELECT g.agreement_id, count(*) FILTER (WHERE e.occurred_at < g.signed_at),
+       count(*) FILTER (WHERE e.occurred_at >= g.signed_at)
+FROM agreements g JOIN incident_events e ON e.area_ids @> ARRAY[g.agreement_id]
+WHERE e.occurred_at >= g.signed_at - 365 AND e.occurred_at < g.signed_at + 365 GROUP BY 1""",
+}
+NAIVE["headline"] = NAIVE["before_after"] = NAIVE["police_vs_all"] = NAIVE["effect_table"]
+
+
+def generate(conn: psycopg.Connection, events: int) -> float:
+    """Agreements, areas and `events` raw events with their hourly counts; returns seconds taken."""
+    started = time.monotonic()
+    conn.execute("SELECT setseed(0.42)")
+    conn.execute(
+        f"""INSERT INTO agreements (agreement_id, name, municipality, signed_at)
+           SELECT format('bench-a%s', lpad(k::text, 2, '0')), format('Område %s', k), 'Umeå',
+                  current_date - 200 - 20 * k
+           FROM generate_series(0, {AGREEMENTS - 1}) k"""
+    )
+    conn.execute(
+        """INSERT INTO measures (agreement_id, position, description, starts_on)
+           SELECT agreement_id, p, format('Åtgärd %s', p), signed_at + 30 * p FROM agreements, generate_series(1, 2) p"""
+    )
+    conn.execute(
+        f"""INSERT INTO areas (area_id, kind, agreement_id, name, municipality)
+           SELECT agreement_id, 'agreement', agreement_id, name, municipality FROM agreements
+           UNION ALL
+           SELECT format('%s-k%s', agreement_id, j), 'control', agreement_id, format('Kontroll %s', j), municipality
+           FROM agreements, generate_series(1, {CONTROLS}) j"""
+    )
+    # Events: area i % 100, a point in that area's small square, categories skewed (a few common ones),
+    # stored from minutes to two days after they occurred.
+    conn.execute(
+        f"""INSERT INTO incident_events (event_id, occurred_at, reported_at, stored_at, source, reporter, category,
+                                         lat, lon, precision, area_ids)
+           SELECT gen_random_uuid(), t, t + interval '5 minutes', t + random() * interval '2 days',
+                  src, src || '-' || (i % 7), cat,
+                  63.80 + (a / 10) * 0.01 + random() * 0.01, 20.20 + (a % 10) * 0.02 + random() * 0.02,
+                  'point', ARRAY[area]
+           FROM (
+               SELECT i, a, ar.area_id AS area,
+                      now() - interval '{YEARS} years' + random() * interval '{YEARS} years' AS t,
+                      (ARRAY['shop', 'property_owner', 'school', 'police', 'municipality'])[1 + i % 5] AS src,
+                      (ARRAY{[c.value for c in Category]})[1 + floor(random() ^ 2 * 12)::int] AS cat
+               FROM generate_series(0, {events - 1}) i
+               CROSS JOIN LATERAL (SELECT i % {AREAS} AS a) x
+               JOIN (SELECT area_id, row_number() OVER (ORDER BY area_id) - 1 AS n FROM areas) ar ON ar.n = x.a
+           ) g"""
+    )
+    conn.execute(
+        """INSERT INTO incident_counts_hourly (area_id, category, source, hour, incidents)
+           SELECT area_ids[1], category, source, date_trunc('hour', occurred_at), count(*)
+           FROM incident_events GROUP BY 1, 2, 3, 4"""
+    )
+    conn.execute(
+        """INSERT INTO rejected_events (source_partition, source_offset, payload_sha256, rejected_at, reason, field)
+           SELECT 0, i, md5(i::text), now() - random() * interval '5 days',
+                  (ARRAY['invalid_json', 'unknown_category', 'naive_timestamp'])[1 + i % 3], ''
+           FROM generate_series(1, 10000) i"""
+    )
+    refresh_rollups(conn)
+    conn.execute("ANALYZE")
+    return time.monotonic() - started
+
+
+def _time(conn: psycopg.Connection, sql: str, repeat: int) -> list[float]:
+    conn.execute(sql).fetchall()  # warm-up: plan and cache
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        conn.execute(sql).fetchall()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _p(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def measure(conn: psycopg.Connection, repeat: int) -> list[tuple[str, float, float, float | None, float | None]]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    variables = {"agreement": AGREEMENT, "category": [c.value for c in Category], "source": q.ALL_SOURCES,
+                 "municipality": ["Umeå"]}
+    rows = []
+    for query in (q.ANNOTATIONS, *q.AGREEMENT_PANELS, *q.MUNICIPALITY_PANELS, *q.HEALTH_PANELS):
+        days = 1 if query in q.HEALTH_PANELS else 3 * 365
+        sql = expand(query.sql, variables, now - timedelta(days=days), now)
+        board = _time(conn, sql, repeat)
+        naive_sql = NAIVE.get(query.key)
+        naive = _time(conn, naive_sql.format(a=AGREEMENT), max(3, repeat // 5)) if naive_sql else None
+        rows.append((query.key, _p(board, 50), _p(board, 95),
+                     _p(naive, 50) if naive else None, _p(naive, 95) if naive else None))
+    return rows
+
+
+def table(title: str, rows: list[tuple[str, float, float, float | None, float | None]]) -> str:
+    lines = [f"### {title}", "", "| query | p50 ms | p95 ms | naive p50 ms | naive p95 ms | speed-up (p50) | p95 < 50 ms |",
+             "|---|---:|---:|---:|---:|---:|:---:|"]
+    for key, p50, p95, n50, n95 in rows:
+        speed = f"{n50 / p50:.0f}x" if n50 else "–"
+        lines.append(f"| {key} | {p50:.1f} | {p95:.1f} | {f'{n50:.0f}' if n50 else '–'} | "
+                     f"{f'{n95:.0f}' if n95 else '–'} | {speed} | {'yes' if p95 < 50 else 'NO'} |")
+    return "\n".join(lines)
+
+
+def run_tier(server: Postgres | PGlite, label: str, events: int, repeat: int) -> str:
+    with connect(server.url()) as conn:
+        migrate(conn)
+        seconds = generate(conn, events)
+        count = conn.execute("SELECT count(*) FROM incident_events").fetchone()[0]
+        hourly = conn.execute("SELECT count(*) FROM incident_counts_hourly").fetchone()[0]
+        rows = measure(conn, repeat)
+    title = f"{label}: {count:,} events, {hourly:,} hourly count rows, {AREAS} areas, {YEARS} years (loaded in {seconds:.0f} s)"
+    return table(title, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--timescale-events", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    outputs = []
+    with tempfile.TemporaryDirectory(prefix="trygg-bench-boards-") as tmp:
+        postgres = Postgres(Path(tmp) / "pg").start()
+        try:
+            outputs.append(run_tier(postgres, "PostgreSQL 18 (plain tier)", args.events, args.repeat))
+            print(outputs[-1], flush=True)
+        finally:
+            postgres.stop()
+        if args.timescale_events:
+            pglite = PGlite(Path(tmp) / "pglite").start()
+            try:
+                outputs.append(run_tier(pglite, "TimescaleDB 2.23 in PGlite (WASM)", args.timescale_events,
+                                        args.repeat))
+                print(outputs[-1], flush=True)
+            finally:
+                pglite.stop()
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"boards-{datetime.now(UTC):%Y%m%d-%H%M%S}.md"
+    path.write_text("\n\n".join(outputs) + "\n", encoding="utf-8")
+    print(f"\nwritten to {path}")
+
+
+if __name__ == "__main__":
+    main()

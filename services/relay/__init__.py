@@ -1,0 +1,1 @@
+"""The outbox relay: publishes stored reports from PostgreSQL to Kafka (`trygg relay`)."""

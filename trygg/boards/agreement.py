@@ -1,0 +1,79 @@
+"""The agreement board: for one agreement, has it worked, and how sure can we be."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import barchart, geomap, stat, table, timeseries
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.models import common
+
+from trygg.boards import queries as q
+from trygg.boards.sdk import DATASOURCE, SUPPRESSED, Sql, SqlAnnotation, query_variable
+
+UID = "trygg-agreement"
+
+
+def variables(fixed_agreement: bool = False) -> list[db.QueryVariable]:
+    """$agreement (hidden when a per-agreement copy fixes it), $category (multi) and $source (one or all:
+    the effect functions take a single source)."""
+    return [
+        query_variable("agreement", "Överenskommelse", q.VAR_AGREEMENT, hide=fixed_agreement),
+        query_variable("category", "Kategori", q.VAR_CATEGORY, multi=True, include_all=True),
+        query_variable("source", "Källa", q.VAR_SOURCE),
+    ]
+
+
+def board() -> db.Dashboard:
+    dashboard = (
+        db.Dashboard("Trygghetsöverenskommelse: före och efter").uid(UID).tags(["trygg", "partner"])
+        .timezone("Europe/Stockholm").time("now-3y", "now").refresh("")
+        .annotation(SqlAnnotation("Undertecknad och åtgärder", q.ANNOTATIONS))
+    )
+    for variable in variables():
+        dashboard = dashboard.with_variable(variable)
+    return add_panels(dashboard)
+
+
+def add_panels(dashboard: db.Dashboard) -> db.Dashboard:
+    return (
+        dashboard
+        .with_panel(
+            stat.Panel().title("Förändring sedan undertecknandet (95 % konfidensintervall)")
+            .description("Händelser per 30 dagar efter jämfört med före, i området och jämfört med "
+                         "kontrollområdena. Intervallet visar osäkerheten; se bedömningen.")
+            .datasource(DATASOURCE).with_target(Sql(q.HEADLINE))
+            .reduce_options(common_builders.ReduceDataOptions().values(True).fields("/.*/"))
+            .text_mode(common.BigValueTextMode.VALUE_AND_NAME).color_mode(common.BigValueColorMode.NONE)
+            .graph_mode(common.BigValueGraphMode.NONE).height(5).span(24)
+        )
+        .with_panel(
+            table.Panel().title("Effekt per kategori").datasource(DATASOURCE).with_target(Sql(q.EFFECT_TABLE))
+            .mappings(SUPPRESSED).height(9).span(24)
+        )
+        .with_panel(
+            timeseries.Panel().title("Händelser per vecka och kategori").datasource(DATASOURCE)
+            .with_target(Sql(q.WEEKLY)).mappings(SUPPRESSED).height(9).span(24)
+        )
+        .with_panel(
+            barchart.Panel().title("Före och efter (händelser per 30 dagar)").datasource(DATASOURCE)
+            .with_target(Sql(q.BEFORE_AFTER)).x_field("Kategori").mappings(SUPPRESSED).height(9).span(12)
+        )
+        .with_panel(
+            timeseries.Panel().title("Området jämfört med kontrollområdena (index, före = 100)")
+            .datasource(DATASOURCE).with_target(Sql(q.AREA_VS_CONTROL)).height(9).span(12)
+        )
+        .with_panel(
+            table.Panel().title("Rapporteringsaktivitet per källa")
+            .description("Fler aktiva rapportörer efter undertecknandet kan dölja en verklig minskning.")
+            .datasource(DATASOURCE).with_target(Sql(q.REPORTING)).mappings(SUPPRESSED).height(8).span(12)
+        )
+        .with_panel(
+            table.Panel().title("Endast polisens siffror jämfört med alla källor").datasource(DATASOURCE)
+            .with_target(Sql(q.POLICE_VS_ALL)).mappings(SUPPRESSED).height(8).span(12)
+        )
+        .with_panel(
+            geomap.Panel().title("Händelser per ruta (ca 250 m; rutor med färre än 3 visas inte)")
+            .datasource(DATASOURCE).with_target(Sql(q.MAP))
+            .view(geomap.MapViewConfig().id("fit").zoom(14)).height(12).span(24)
+        )
+    )

@@ -1,0 +1,304 @@
+"""Every SQL query the Grafana boards run, in one place, so tests and the benchmark run exactly these.
+
+Queries use Grafana's PostgreSQL macros and variable formats ($__timeFilter, $__timeFrom(), $__interval_ms,
+${var:sqlstring}); trygg.boards.macros expands them as Grafana does. They read only what trygg_reader may
+read: the count views, agreement metadata, the effect functions and the aggregate functions of
+migrations/0009_boards.sql. Partner-facing queries never return a count of 1 or 2 (NULL instead, which
+the panels show as "<3") and show a % change only together with its 95 % interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas import SourceKind
+
+# Swedish labels of the sources (schemas has labels for categories only; these are for boards).
+SOURCE_LABELS_SV: dict[SourceKind, str] = {
+    SourceKind.shop: "Butik",
+    SourceKind.property_owner: "Fastighetsägare",
+    SourceKind.school: "Skola",
+    SourceKind.police: "Polisen",
+    SourceKind.municipality: "Kommunen",
+}
+ALL_SOURCES = "*"  # the $source option meaning "every source" (the effect functions take NULL for it)
+
+VERDICTS_SV = {
+    "clear_decrease": "Tydlig minskning",
+    "clear_increase": "Tydlig ökning",
+    "no_clear_change": "Ingen tydlig förändring",
+    "too_few": "För få händelser för att avgöra",
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One panel's (or variable's, or annotation's) SQL and how Grafana reads its result."""
+
+    key: str
+    sql: str
+    format: str = "table"  # Grafana's "table" or "time_series"
+    partner_facing: bool = True
+
+
+def suppressed(expr: str) -> str:
+    """A count with 1 and 2 replaced by NULL (shown as "<3"): small counts can point at one person."""
+    return f"(CASE WHEN ({expr}) BETWEEN 1 AND 2 THEN NULL ELSE ({expr}) END)::bigint"
+
+
+def _rate(rate: str, count: str) -> str:
+    # A rate reveals its count (rate x days / 30), so it is suppressed with it.
+    return f"CASE WHEN ({count}) BETWEEN 1 AND 2 THEN NULL ELSE round(({rate})::numeric, 1) END"
+
+
+def _pct(ratio: str) -> str:
+    return f"concat(CASE WHEN ({ratio}) > 1 THEN '+' END, round(((({ratio}) - 1) * 100)::numeric)::text, ' %')"
+
+
+def change_text(ratio: str, low: str, high: str) -> str:
+    """"-23 % (95 % KI -40 % till -2 %)": a change never without its interval."""
+    return (f"CASE WHEN ({ratio}) IS NULL OR ({low}) IS NULL OR ({high}) IS NULL THEN '–' "
+            f"ELSE concat({_pct(ratio)}, ' (95 % KI ', {_pct(low)}, ' till ', {_pct(high)}, ')') END")
+
+
+def verdict_text(verdict: str) -> str:
+    cases = " ".join(f"WHEN '{key}' THEN '{label}'" for key, label in VERDICTS_SV.items())
+    return f"CASE {verdict} {cases} END"
+
+
+def source_filter(column: str) -> str:
+    return "(${source:sqlstring} = '" + ALL_SOURCES + "' OR " + column + " = ${source:sqlstring})"
+
+
+EFFECT = "effect_estimates(${agreement:sqlstring}, NULLIF(${source:sqlstring}, '" + ALL_SOURCES + "'))"
+_SOURCE_VALUES = ", ".join(f"('{s.value}', '{label}')" for s, label in SOURCE_LABELS_SV.items())
+
+# --- variables ------------------------------------------------------------------------------------
+
+VAR_AGREEMENT = Query("var_agreement", "SELECT agreement_id AS __value, name AS __text FROM agreements ORDER BY name")
+VAR_CATEGORY = Query("var_category", "SELECT category AS __value, label_sv AS __text FROM categories ORDER BY position")
+VAR_SOURCE = Query(
+    "var_source",
+    f"SELECT * FROM (VALUES ('{ALL_SOURCES}', 'Alla källor'), {_SOURCE_VALUES}) AS s(__value, __text)",
+)
+VAR_MUNICIPALITY = Query(
+    "var_municipality", "SELECT DISTINCT municipality AS __value FROM agreements ORDER BY 1"
+)
+
+# --- agreement board ------------------------------------------------------------------------------
+
+ANNOTATIONS = Query(
+    "annotations",
+    """SELECT (a.signed_at::timestamp AT TIME ZONE 'Europe/Stockholm') AS time,
+       'Överenskommelsen undertecknades' AS text, 'överenskommelse' AS tags
+FROM agreements a WHERE a.agreement_id = ${agreement:sqlstring}
+UNION ALL
+SELECT (m.starts_on::timestamp AT TIME ZONE 'Europe/Stockholm'), concat('Åtgärd: ', m.description), 'åtgärd'
+FROM measures m WHERE m.agreement_id = ${agreement:sqlstring}
+ORDER BY 1, 2""",
+)
+
+HEADLINE = Query(
+    "headline",
+    f"""SELECT CASE e.area_scope WHEN 'agreement' THEN 'I området' ELSE 'Jämfört med kontrollområdena' END
+         AS "Jämförelse",
+       {change_text('e.rate_ratio', 'e.ci_low', 'e.ci_high')} AS "Förändring (95 % KI)",
+       {verdict_text('e.verdict')} AS "Bedömning"
+FROM {EFFECT} e
+WHERE e.category IS NULL AND e.area_scope IN ('agreement', 'relative')
+ORDER BY e.area_scope""",
+)
+
+
+def _scoped(column: str, scope: str) -> str:
+    return f"max({column}) FILTER (WHERE e.area_scope = '{scope}')"
+
+
+EFFECT_TABLE = Query(
+    "effect_table",
+    f"""SELECT c.label_sv AS "Kategori",
+       {suppressed(_scoped('e.before_incidents', 'agreement'))} AS "Före",
+       {suppressed(_scoped('e.after_incidents', 'agreement'))} AS "Efter",
+       {_rate(_scoped('e.before_per_30d', 'agreement'), _scoped('e.before_incidents', 'agreement'))}
+         AS "Före per 30 dagar",
+       {_rate(_scoped('e.after_per_30d', 'agreement'), _scoped('e.after_incidents', 'agreement'))}
+         AS "Efter per 30 dagar",
+       {change_text(_scoped('e.rate_ratio', 'agreement'), _scoped('e.ci_low', 'agreement'),
+                    _scoped('e.ci_high', 'agreement'))} AS "Förändring i området (95 % KI)",
+       {verdict_text(_scoped('e.verdict', 'agreement'))} AS "Bedömning",
+       {change_text(_scoped('e.rate_ratio', 'relative'), _scoped('e.ci_low', 'relative'),
+                    _scoped('e.ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
+       {verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll"
+FROM {EFFECT} e JOIN categories c ON c.category = e.category
+WHERE e.category IN (${{category:sqlstring}})
+GROUP BY c.label_sv, c.position
+ORDER BY c.position""",
+)
+
+WEEKLY = Query(
+    "weekly",
+    f"""SELECT w.bucket AS time, c.label_sv AS metric, {suppressed('sum(w.incidents)')} AS value
+FROM incident_counts_weekly w JOIN categories c ON c.category = w.category
+WHERE w.area_id = ${{agreement:sqlstring}} AND $__timeFilter(w.bucket)
+  AND w.category IN (${{category:sqlstring}}) AND {source_filter('w.source')}
+GROUP BY w.bucket, c.label_sv
+ORDER BY 1, 2""",
+    format="time_series",
+)
+
+BEFORE_AFTER = Query(
+    "before_after",
+    f"""SELECT c.label_sv AS "Kategori",
+       {_rate('e.before_per_30d', 'e.before_incidents')} AS "Före (per 30 dagar)",
+       {_rate('e.after_per_30d', 'e.after_incidents')} AS "Efter (per 30 dagar)"
+FROM {EFFECT} e JOIN categories c ON c.category = e.category
+WHERE e.area_scope = 'agreement' AND e.category IN (${{category:sqlstring}})
+ORDER BY c.position""",
+)
+
+# Monthly incidents in the agreement area and in its control areas (pooled), each as an index: 100 = its
+# mean month in the 12 months before signing. The areas are given as an array (not a join) so that the
+# filter reaches into the rollup view on plain PostgreSQL instead of aggregating every area first. Index values are not counts, so they are not suppressed;
+# a series whose before-period is empty has no index.
+AREA_VS_CONTROL = Query(
+    "area_vs_control",
+    f"""WITH agreement AS (
+    SELECT agreement_id, signed_at FROM agreements WHERE agreement_id = ${{agreement:sqlstring}}
+), monthly AS (
+    SELECT m.bucket, ar.kind, sum(m.incidents) AS incidents
+    FROM incident_counts_monthly m
+    JOIN areas ar ON ar.area_id = m.area_id
+    WHERE m.area_id = ANY (ARRAY(SELECT area_id FROM areas WHERE agreement_id = ${{agreement:sqlstring}}
+                                                            AND kind IN ('agreement', 'control')))
+      AND m.category IN (${{category:sqlstring}}) AND {source_filter('m.source')}
+    GROUP BY m.bucket, ar.kind
+), base AS (
+    SELECT mo.kind, sum(mo.incidents) / 12.0 AS mean_month
+    FROM monthly mo, agreement g
+    WHERE mo.bucket >= ((g.signed_at - interval '12 months')::timestamp AT TIME ZONE 'Europe/Stockholm')
+      AND mo.bucket < (g.signed_at::timestamp AT TIME ZONE 'Europe/Stockholm')
+    GROUP BY mo.kind
+)
+SELECT mo.bucket AS time,
+       CASE mo.kind WHEN 'agreement' THEN 'Området' ELSE 'Kontrollområdena' END AS metric,
+       round((100 * mo.incidents / b.mean_month)::numeric, 1) AS value
+FROM monthly mo JOIN base b ON b.kind = mo.kind AND b.mean_month > 0
+WHERE $__timeFilter(mo.bucket)
+ORDER BY 1, 2""",
+    format="time_series",
+)
+
+REPORTING = Query(
+    "reporting",
+    f"""SELECT CASE r.period WHEN 'before' THEN 'Före' ELSE 'Efter' END AS "Period",
+       coalesce(s.label, r.source) AS "Källa",
+       {suppressed('r.active_reporters')} AS "Aktiva rapportörer",
+       {suppressed('r.reports')} AS "Rapporter",
+       {_rate('r.reports_per_reporter', 'r.reports')} AS "Rapporter per aktiv rapportör"
+FROM reporting_activity(${{agreement:sqlstring}}) r
+LEFT JOIN (VALUES {_SOURCE_VALUES}) AS s(source, label) ON s.source = r.source
+ORDER BY r.source, r.period DESC""",
+)
+
+POLICE_VS_ALL = Query(
+    "police_vs_all",
+    f"""SELECT e.sources AS "Källor",
+       {suppressed('e.before_incidents')} AS "Före", {suppressed('e.after_incidents')} AS "Efter",
+       {change_text('e.rate_ratio', 'e.ci_low', 'e.ci_high')} AS "Förändring i området (95 % KI)",
+       {verdict_text('e.verdict')} AS "Bedömning"
+FROM (
+    SELECT 1 AS position, 'Alla källor' AS sources, * FROM effect_estimates(${{agreement:sqlstring}}, NULL)
+    UNION ALL
+    SELECT 2, 'Endast polisen', * FROM effect_estimates(${{agreement:sqlstring}}, 'police')
+) e
+WHERE e.category IS NULL AND e.area_scope = 'agreement'
+ORDER BY e.position""",
+)
+
+MAP = Query(
+    "map",
+    f"""SELECT g.lat, g.lon, g.incidents AS "Händelser"
+FROM incident_grid(${{agreement:sqlstring}}, $__timeFrom(), $__timeTo(), ARRAY[${{category:sqlstring}}],
+                   NULLIF(${{source:sqlstring}}, '{ALL_SOURCES}')) g
+ORDER BY 1, 2""",
+)
+
+# --- municipality overview ------------------------------------------------------------------------
+
+OVERVIEW = Query(
+    "overview",
+    f"""SELECT a.name AS "Överenskommelse", a.municipality AS "Kommun", a.signed_at AS "Undertecknad",
+       {suppressed(_scoped('e.before_incidents', 'agreement'))} AS "Före",
+       {suppressed(_scoped('e.after_incidents', 'agreement'))} AS "Efter",
+       {change_text(_scoped('e.rate_ratio', 'agreement'), _scoped('e.ci_low', 'agreement'),
+                    _scoped('e.ci_high', 'agreement'))} AS "Förändring i området (95 % KI)",
+       {verdict_text(_scoped('e.verdict', 'agreement'))} AS "Bedömning",
+       {change_text(_scoped('e.rate_ratio', 'relative'), _scoped('e.ci_low', 'relative'),
+                    _scoped('e.ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
+       {verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll"
+FROM agreements a CROSS JOIN LATERAL effect_estimates(a.agreement_id) e
+WHERE a.municipality IN (${{municipality:sqlstring}}) AND e.category IS NULL
+GROUP BY a.agreement_id, a.name, a.municipality, a.signed_at
+ORDER BY a.municipality, a.name""",
+)
+
+TREND = Query(
+    "trend",
+    f"""SELECT m.bucket AS time, a.name AS metric, {suppressed('sum(m.incidents)')} AS value
+FROM incident_counts_monthly m JOIN agreements a ON a.agreement_id = m.area_id
+WHERE m.area_id = ANY (ARRAY(SELECT agreement_id FROM agreements
+                             WHERE municipality IN (${{municipality:sqlstring}})))
+  AND $__timeFilter(m.bucket)
+GROUP BY m.bucket, a.name
+ORDER BY 1, 2""",
+    format="time_series",
+)
+
+# --- pipeline health (operators only) -------------------------------------------------------------
+
+INGEST = Query(
+    "ingest",
+    """SELECT s.bucket AS time, s.source AS metric, s.events AS value
+FROM ingest_stats($__timeFrom(), $__timeTo(), $__interval_ms * interval '1 millisecond') s
+ORDER BY 1, 2""",
+    format="time_series",
+    partner_facing=False,
+)
+
+DELAY = Query(
+    "delay",
+    """SELECT s.bucket AS time, concat(s.source, ' median') AS metric, s.delay_p50_s AS value
+FROM ingest_stats($__timeFrom(), $__timeTo(), $__interval_ms * interval '1 millisecond') s
+UNION ALL
+SELECT s.bucket, concat(s.source, ' p95'), s.delay_p95_s
+FROM ingest_stats($__timeFrom(), $__timeTo(), $__interval_ms * interval '1 millisecond') s
+ORDER BY 1, 2""",
+    format="time_series",
+    partner_facing=False,
+)
+
+REJECTED = Query(
+    "rejected",
+    """SELECT $__timeGroupAlias(rejected_at, $__interval), reason AS metric, count(*) AS value
+FROM rejected_events
+WHERE $__timeFilter(rejected_at)
+GROUP BY 1, 2
+ORDER BY 1, 2""",
+    format="time_series",
+    partner_facing=False,
+)
+
+LAST_EVENT = Query(
+    "last_event",
+    f"""SELECT coalesce(s.label, l.source) AS "Källa", l.last_stored_at AS "Senast lagrad",
+       l.last_occurred_at AS "Senaste händelsen inträffade"
+FROM last_event_per_source() l LEFT JOIN (VALUES {_SOURCE_VALUES}) AS s(source, label) ON s.source = l.source
+ORDER BY l.source""",
+    partner_facing=False,
+)
+
+VARIABLES = (VAR_AGREEMENT, VAR_CATEGORY, VAR_SOURCE, VAR_MUNICIPALITY)
+AGREEMENT_PANELS = (HEADLINE, EFFECT_TABLE, WEEKLY, BEFORE_AFTER, AREA_VS_CONTROL, REPORTING, POLICE_VS_ALL, MAP)
+MUNICIPALITY_PANELS = (OVERVIEW, TREND)
+HEALTH_PANELS = (INGEST, DELAY, REJECTED, LAST_EVENT)
+ALL_QUERIES = (*VARIABLES, ANNOTATIONS, *AGREEMENT_PANELS, *MUNICIPALITY_PANELS, *HEALTH_PANELS)

@@ -1,0 +1,104 @@
+"""`trygg relay`, `trygg form` and `trygg partners`: the report form, its links and the outbox relay."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from trygg.settings import Settings
+
+
+def _relay(settings: Settings, _: argparse.Namespace) -> int:
+    from services.relay.app import run_relay
+
+    run_relay(settings)
+    return 0
+
+
+def _form(settings: Settings, _: argparse.Namespace) -> int:
+    from services.report_form.app import serve
+
+    serve(settings)
+    return 0
+
+
+def link_url(settings: Settings, token: str) -> str:
+    return f"{settings.form_base_url.rstrip('/')}/r/{token}"
+
+
+def _issue(settings: Settings, args: argparse.Namespace) -> int:
+    from trygg.adapters.database import connect
+    from trygg.adapters.intake import LinkError, issue_link
+
+    try:
+        with connect(settings.database_url) as conn:
+            token = issue_link(conn, args.agreement, args.partner, args.site or [])
+    except LinkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    url = link_url(settings, token)
+    print(url)
+    if args.qr or args.qr_png:
+        import qrcode
+
+        code = qrcode.QRCode(border=2)
+        code.add_data(url)
+        if args.qr:
+            code.print_ascii(out=sys.stdout, invert=True)
+        if args.qr_png:
+            code.make_image().save(args.qr_png)
+            print(f"QR code written to {args.qr_png}")
+    return 0
+
+
+def _list(settings: Settings, _: argparse.Namespace) -> int:
+    from trygg.adapters.database import connect
+    from trygg.adapters.intake import list_links
+
+    with connect(settings.database_url) as conn:
+        links = list_links(conn)
+    print(f"{'token':<9} {'partner':<20} {'agreement':<16} {'created':<17} {'status':<18} sites")
+    for link in links:
+        status = f"revoked {link.revoked_at:%Y-%m-%d}" if link.revoked_at else "active"
+        sites = ", ".join(s.site_id for s in link.sites) or "-"
+        print(f"{link.token_prefix + '…':<9} {link.partner_id:<20} {link.agreement_id:<16} "
+              f"{link.created_at:%Y-%m-%d %H:%M} {status:<18} {sites}")
+    return 0
+
+
+def _revoke(settings: Settings, args: argparse.Namespace) -> int:
+    from trygg.adapters.database import connect
+    from trygg.adapters.intake import LinkError, revoke_links
+
+    if bool(args.token_prefix) == bool(args.partner):
+        print("error: give a token prefix or --partner", file=sys.stderr)
+        return 2
+    try:
+        with connect(settings.database_url) as conn:
+            revoked = revoke_links(conn, token_prefix=args.token_prefix, partner_id=args.partner)
+    except LinkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{revoked} link(s) revoked")
+    return 0 if revoked else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the intake commands to the `trygg` parser."""
+    sub.add_parser("relay", help="publish the outbox (accepted reports) to Kafka").set_defaults(run=_relay)
+    sub.add_parser("form", help="serve the partners' report form").set_defaults(run=_form)
+    partners = sub.add_parser("partners", help="partners' personal report links").add_subparsers(
+        dest="action", required=True
+    )
+    issue = partners.add_parser("issue", help="create a report link (printed once; only its hash is stored)")
+    issue.add_argument("--agreement", required=True)
+    issue.add_argument("--partner", required=True)
+    issue.add_argument("--site", action="append", help="a site of the partner (repeatable; default: all of them)")
+    issue.add_argument("--qr", action="store_true", help="also print the link as a QR code in the terminal")
+    issue.add_argument("--qr-png", metavar="FILE", help="also write the QR code as a PNG image")
+    issue.set_defaults(run=_issue)
+    partners.add_parser("list", help="list report links (token prefix, partner, status)").set_defaults(run=_list)
+    revoke = partners.add_parser("revoke", help="revoke a link by its token prefix, or all links of a partner")
+    revoke.add_argument("token_prefix", nargs="?")
+    revoke.add_argument("--partner")
+    revoke.set_defaults(run=_revoke)

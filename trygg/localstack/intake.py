@@ -1,0 +1,64 @@
+"""Intake processes for `trygg up` and the tests: the outbox relay and the report form, as child processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from trygg.localstack.processes import wait_for_port
+from trygg.localstack.stack import settings_env
+from trygg.settings import Settings
+
+
+def start_command(settings: Settings, command: str, log_path: Path) -> subprocess.Popen:
+    """Run `trygg <command>` as a child process with `settings`, logging to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "trygg.cli", command], env=settings_env(settings), stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def start_relay(settings: Settings, log_path: Path) -> subprocess.Popen:
+    return start_command(settings, "relay", log_path)
+
+
+def start_form(settings: Settings, log_path: Path) -> subprocess.Popen:
+    """Start the report form and wait until it accepts connections."""
+    process = start_command(settings, "form", log_path)
+    wait_for_port(settings.form_port, 30, process)
+    return process
+
+
+def start_intake(settings: Settings, state: Path) -> list[subprocess.Popen]:
+    """`trygg up`: start the relay and the report form, logging into the state directory."""
+    relay = start_relay(settings, state / "relay.log")
+    print(f"• outbox relay started (log: {state / 'relay.log'})")
+    form = start_form(settings, state / "form.log")
+    print(f"• report form started on http://{settings.form_host}:{settings.form_port}/ (log: {state / 'form.log'})")
+    return [relay, form]
+
+
+def print_intake(settings: Settings, *, demo: bool) -> None:
+    """`trygg up`: where the form is, and (with the demo data) a personal link of a demo partner."""
+    from trygg.adapters.database import connect
+    from trygg.adapters.intake import issue_link
+    from trygg.cli_form import link_url
+
+    print(f"  report form       {settings.form_base_url}/r/<token>   (links: trygg partners issue|list|revoke)")
+    if demo:
+        with connect(settings.database_url) as conn:
+            token = issue_link(conn, "umea-alidhem", "ica-alidhem", [])
+        print(f"  demo link         {link_url(settings, token)}   (ICA Nära Ålidhem; new on every start)")
+
+
+def stop_intake(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
