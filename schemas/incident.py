@@ -70,6 +70,15 @@ class SourceKind(str, enum.Enum):
     municipality = "municipality"
 
 
+SOURCE_LABELS: dict[SourceKind, tuple[str, str]] = {
+    SourceKind.shop: ("Butik", "Shop"),
+    SourceKind.property_owner: ("Fastighetsägare", "Property owner"),
+    SourceKind.school: ("Skola", "School"),
+    SourceKind.police: ("Polisen", "Police"),
+    SourceKind.municipality: ("Kommunen", "Municipality"),
+}
+
+
 class Precision(str, enum.Enum):
     """How exact the location is. `municipality` points (e.g. police press events) are never placed in an area."""
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from schemas import SOURCE_LABELS
 from trygg.settings import Settings
 
 EFFECT_COLUMNS = (
@@ -17,8 +18,7 @@ EFFECT_COLUMNS = (
     "dispersion", "verdict",
 )
 ACTIVITY_COLUMNS = ("period", "source", "active_reporters", "reports", "reports_per_reporter")
-SOURCES_SV = {"shop": "butik", "property_owner": "fastighetsägare", "school": "skola", "police": "polis",
-              "municipality": "kommun"}
+SOURCES_SV = {kind.value: sv.lower() for kind, (sv, _) in SOURCE_LABELS.items()}
 
 
 def register(sub: Any) -> None:
@@ -110,7 +110,7 @@ def effect_table(name: str, source: str | None, estimates: list[dict[str, Any]],
         reports = a["reports"]
         per = "–" if a["reports_per_reporter"] is None or is_small(reports) else rate(a["reports_per_reporter"])
         lines.append(f"{'före' if a['period'] == 'before' else 'efter':<7} {SOURCES_SV.get(a['source'], a['source']):<16}"
-                     f" {a['active_reporters']:>18} {suppress_small(reports):>9} {per:>13}")
+                     f" {suppress_small(a['active_reporters']):>18} {suppress_small(reports):>9} {per:>13}")
     return "\n".join(lines)
 
 
