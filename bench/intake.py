@@ -291,7 +291,8 @@ def main() -> None:
         try:
             http_settings = settings_for(broker.bootstrap, fresh_database(postgres), relay_batch_size=2000)
             create_topics(http_settings)
-            bench_http(http_settings, run_dir, args.batches, args.workers, args.form_seconds, rows)
+            if args.batches:
+                bench_http(http_settings, run_dir, args.batches, args.workers, args.form_seconds, rows)
             if args.import_events:
                 import_settings = settings_for(broker.bootstrap, fresh_database(postgres), relay_batch_size=2000)
                 create_topics(import_settings)
@@ -304,7 +305,7 @@ def main() -> None:
         f"Command: `.venv/bin/python -m bench.intake {' '.join(sys.argv[1:])}`".rstrip() + "  ",
         f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}  ",
         "Services: Tansu broker, PostgreSQL 18 (fsync on), uvicorn, all on 127.0.0.1; "
-        "load from a second process (httpx)  ",
+        "load from a second process (httpx); RELAY_BATCH_SIZE=2000  ",
         f"Run time: {time.perf_counter() - started:.0f} s; load average at the end (other work on the machine): "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}", "",
         "| # | Measurement | Result | Target | Notes |", "|---|---|---|---|---|",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from trygg.adapters.agencies import agency_by_token, enqueue_outcomes
@@ -129,13 +129,11 @@ def create_app(settings: Settings) -> FastAPI:
         if len(items) > MAX_BATCH_EVENTS:
             return error(413, f"{len(items)} events in one batch; at most {MAX_BATCH_EVENTS} per request")
         outcomes = await run_in_threadpool(ingest, db, settings, agency, items)
-        results = [o.as_json(i) for i, o in enumerate(outcomes)]
-        return JSONResponse({
-            "accepted": sum(o.status == "accepted" for o in outcomes),
-            "duplicates": sum(o.status == "duplicate" for o in outcomes),
-            "rejected": sum(o.status == "rejected" for o in outcomes),
-            "results": results,
-        })
+        counts = {status: sum(o.status == status for o in outcomes) for status in ("accepted", "duplicate", "rejected")}
+        body = (f'{{"accepted": {counts["accepted"]}, "duplicates": {counts["duplicate"]}, '
+                f'"rejected": {counts["rejected"]}, "results": [' + ",\n".join(
+                    o.json_text(i) for i, o in enumerate(outcomes)) + "]}")
+        return Response(body.encode(), media_type="application/json")
 
     app.include_router(open311_router(db, settings))
     return app

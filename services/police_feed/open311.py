@@ -87,7 +87,7 @@ def open311_router(db, settings: Settings) -> APIRouter:  # type: ignore[no-unty
                 fields = dict((await request.form()).items())
             else:
                 return _errors(415, "send application/x-www-form-urlencoded or application/json")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
             return _errors(400, "the body could not be read")
         token = fields.get("api_key")
         agency = await run_in_threadpool(db.agency, token) if isinstance(token, str) and token else None

@@ -98,7 +98,8 @@ def test_repeats_inside_one_batch_are_duplicates_by_event_id_and_by_external_id(
     other = event_doc(event_id="7b0e9f0e-3a51-4d6c-9f5e-2a9d1c7e8b10", external_id="AB-2")
     outcomes = check([json.dumps(d).encode() for d in (first, first, same_external, other)])
     assert [o.status for o in outcomes] == ["accepted", "duplicate", "duplicate", "accepted"]
-    assert outcomes[1].as_json(1) == {"index": 1, "status": "duplicate", "event_id": first["event_id"]}
+    assert json.loads(outcomes[1].json_text(1)) == {"index": 1, "status": "duplicate", "event_id": first["event_id"]}
+    assert json.loads(check([b"[]"])[0].json_text(0))["errors"][0]["reason"] == "not_an_object"
 
 
 def test_scope_an_agency_reports_only_for_its_municipalities_and_agreements():

@@ -192,7 +192,10 @@ REJECTION_CASES = [
 def test_every_rejection_reason_has_an_example() -> None:
     covered = {case.values[0] for case in REJECTION_CASES}
     # storage_failed is decided by the database, not by validation: tests/integration/test_faults.py covers it.
-    missing = set(RejectionReason) - covered - {RejectionReason.storage_failed}
+    # outside_scope and unmapped_police_type are the police feed's (tests/unit/test_police_intake.py).
+    missing = set(RejectionReason) - covered - {
+        RejectionReason.storage_failed, RejectionReason.outside_scope, RejectionReason.unmapped_police_type
+    }
     assert not missing, f"add an example payload to REJECTION_CASES for: {sorted(r.value for r in missing)}"
 
 
