@@ -22,7 +22,7 @@ DATASOURCE_FILE = PROVISIONING / "datasources" / "trygg.yaml"
 DASHBOARD_PROVIDER_FILE = PROVISIONING / "dashboards" / "trygg.yaml"
 
 # Services that run our image (built from the Dockerfile), and the one of them that runs once and exits.
-OUR_SERVICES = {"migrate", "processor", "relay", "form"}
+OUR_SERVICES = {"migrate", "processor", "relay", "form", "police-feed"}
 ONE_SHOT_SERVICES = {"migrate"}
 EXPECTED_SERVICES = {"kafka", "timescaledb", "migrate", "processor", "grafana"}
 REQUIRED_SETTINGS = {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"}
