@@ -144,6 +144,7 @@ def measure(conn: psycopg.Connection, repeat: int) -> list[tuple[str, float, flo
         naive = _time(conn, naive_sql.format(a=AGREEMENT), max(3, repeat // 5)) if naive_sql else None
         rows.append((query.key, _p(board, 50), _p(board, 95),
                      _p(naive, 50) if naive else None, _p(naive, 95) if naive else None))
+        print(f"  {rows[-1][0]}: p50 {rows[-1][1]:.1f} ms, p95 {rows[-1][2]:.1f} ms", flush=True)  # long runs
     return rows
 
 
