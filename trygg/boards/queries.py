@@ -11,16 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas import SourceKind
+from schemas import SOURCE_LABELS, SourceKind
 
-# Swedish labels of the sources (schemas has labels for categories only; these are for boards).
-SOURCE_LABELS_SV: dict[SourceKind, str] = {
-    SourceKind.shop: "Butik",
-    SourceKind.property_owner: "Fastighetsägare",
-    SourceKind.school: "Skola",
-    SourceKind.police: "Polisen",
-    SourceKind.municipality: "Kommunen",
-}
+# Swedish labels of the sources, as the boards show them.
+SOURCE_LABELS_SV: dict[SourceKind, str] = {kind: sv for kind, (sv, _) in SOURCE_LABELS.items()}
 ALL_SOURCES = "*"  # the $source option meaning "every source" (the effect functions take NULL for it)
 
 VERDICTS_SV = {

@@ -86,6 +86,7 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
     from trygg.adapters.kafka import create_topics
     from trygg.adapters.migrations import migrate
     from trygg.localstack.intake import print_intake, start_intake, stop_intake
+    from trygg.localstack.police import start_police_feed
 
     state = settings.state_dir.resolve()
     state.mkdir(parents=True, exist_ok=True)
@@ -107,7 +108,7 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
         worker = start_worker(settings, state / "worker.log")
         print(f"• stream processor started (log: {state / 'worker.log'})")
         intake = start_intake(settings, state)
-        intake.append(__import__("trygg.localstack.police").localstack.police.start_police_feed(settings, state))
+        intake.append(start_police_feed(settings, state))
         if demo:
             _load_demo(settings)
         print()
