@@ -14,7 +14,6 @@ and >= 20x faster than its naive counterpart.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta

@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import psycopg
 
@@ -128,10 +129,10 @@ class BatchWriter:
             batch = sort_batch(messages, index, self.settings, now)
             try:
                 result = self._run(
-                    lambda conn: database.store_batch(
-                        conn,
-                        batch.placed,
-                        batch.rejected,
+                    partial(
+                        database.store_batch,
+                        placed=batch.placed,
+                        rejected=batch.rejected,
                         index_revision=index.revision,
                         now=now,
                         note_retention=timedelta(days=self.settings.note_retention_days),

