@@ -31,6 +31,8 @@ def create_app(settings: Settings) -> faust.App:
         settings.processor_app_id,
         broker=",".join(f"kafka://{h}" for h in settings.kafka_bootstrap_servers.split(",")),
         store="memory://",
+        # Faust wants a data directory even with in-memory tables: keep it in the git-ignored state folder.
+        datadir=str(settings.state_dir.resolve() / f"{settings.processor_app_id}-data"),
         topic_partitions=settings.incidents_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         broker_rebalance_timeout=settings.kafka_rebalance_timeout_seconds,
@@ -119,6 +121,7 @@ def create_app(settings: Settings) -> faust.App:
 
 def run_worker(settings: Settings) -> None:
     """Entry point of the service (`trygg worker`): run the processor until SIGINT/SIGTERM."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level of its datadir
     app = create_app(settings)
     # Each batch allocates thousands of short-lived objects that hold no cycles; the default collector
     # threshold (700) would scan the whole heap many times per batch.
