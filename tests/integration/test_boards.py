@@ -17,7 +17,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -35,17 +34,18 @@ from schemas import (
     SourceKind,
     agreements_from_geojson,
 )
+from tests.conftest import fresh_database
 from trygg.adapters.database import RejectedRow, connect, refresh_rollups, store_batch, upsert_agreements
 from trygg.adapters.migrations import migrate
 from trygg.boards import queries as q
 from trygg.boards.macros import expand
+from trygg.demo import SAMPLE_AGREEMENTS
 from trygg.domain.placement import AreaIndex, areas_of
 from trygg.localstack.pglite import PGlite
-from tests.conftest import fresh_database
 
 pytestmark = pytest.mark.timescale
 
-SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "sample" / "umea-agreements.geojson"
+SAMPLE = SAMPLE_AGREEMENTS
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime.now(UTC).replace(microsecond=0)
 START, END = NOW - timedelta(days=3 * 365), NOW  # the dashboard time range

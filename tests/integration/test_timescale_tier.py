@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -39,13 +38,14 @@ from schemas import (
 )
 from trygg.adapters.database import RejectedRow, connect, refresh_rollups, store_batch, upsert_agreements
 from trygg.adapters.migrations import MIGRATIONS_DIR, migrate
+from trygg.demo import SAMPLE_AGREEMENTS
 from trygg.domain.placement import AreaIndex, Placement, areas_of
 from trygg.localstack.pglite import PGlite
 from trygg.localstack.processes import Postgres
 
 pytestmark = pytest.mark.timescale
 
-SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "sample" / "umea-agreements.geojson"
+SAMPLE = SAMPLE_AGREEMENTS
 STOCKHOLM = ZoneInfo("Europe/Stockholm")  # on purpose not trygg.domain.buckets: an independent truth
 ROLLUPS = ("incident_counts", "incident_counts_weekly", "incident_counts_monthly")
 TIERS = ("timescale", "postgres")

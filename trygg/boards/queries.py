@@ -261,11 +261,10 @@ ORDER BY 1, 2""",
 
 DELAY = Query(
     "delay",
-    """SELECT s.bucket AS time, concat(s.source, ' median') AS metric, s.delay_p50_s AS value
+    """SELECT s.bucket AS time, d.metric, d.value
 FROM ingest_stats($__timeFrom(), $__timeTo(), $__interval_ms * interval '1 millisecond') s
-UNION ALL
-SELECT s.bucket, concat(s.source, ' p95'), s.delay_p95_s
-FROM ingest_stats($__timeFrom(), $__timeTo(), $__interval_ms * interval '1 millisecond') s
+CROSS JOIN LATERAL (VALUES (concat(s.source, ' median'), s.delay_p50_s),
+                           (concat(s.source, ' p95'), s.delay_p95_s)) AS d(metric, value)
 ORDER BY 1, 2""",
     format="time_series",
     partner_facing=False,
