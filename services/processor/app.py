@@ -1,6 +1,7 @@
 """The Faust stream processor. Where an event goes:
 
-incidents.reported --(agent `count_incidents`, micro-batches)--> validate + place (batch.py)
+incidents.reported --(agent `count_incidents`, micro-batches)--> writer process (writer_process.py):
+    validate + place (batch.py)
     valid   -> one database transaction: event ledger, event row, hourly counts (exactly once)
     invalid -> incidents.rejected (dead letter with reason) + a reason row in the database
 Offsets are acknowledged only after the database commit, so a crash means redelivery, never loss, and
@@ -14,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import os
 
 import faust
 from faust.web import Request, Response, View
 
-from services.processor.batch import BatchWriter, RawMessage
+from services.processor.writer_process import WriterProcess
 from trygg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,50 +45,51 @@ def create_app(settings: Settings) -> faust.App:
         web_bind="0.0.0.0",
         web_in_thread=False,
     )
-    writer = BatchWriter(settings)
-    # One thread: the connection is used by one batch at a time, and the event loop stays free for heartbeats.
-    database_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trygg-db")
+    writer = WriterProcess(settings)
+    stats = {"batches": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
     reported = app.topic(settings.topic_incidents_reported, key_serializer="raw", value_serializer="raw")
     rejected = app.topic(settings.topic_incidents_rejected, key_serializer="raw", value_serializer="raw")
     agreements = app.topic(settings.topic_agreements, key_serializer="raw", value_serializer="raw")
     pending_refresh = asyncio.Event()
 
-    async def in_database_thread(fn, *args):  # type: ignore[no-untyped-def]
-        return await asyncio.get_running_loop().run_in_executor(database_thread, fn, *args)
-
     async def settle(stream: faust.StreamT, events: list) -> None:
         """Write one batch, dead-letter its rejections, and only then let Faust commit its offsets."""
-        messages = [RawMessage(e.message.partition, e.message.offset, e.message.value or b"") for e in events]
-        batch, result = await in_database_thread(writer.write, messages)
-        for row in batch.rejected:
-            letter = row.rejection.model_copy(
-                update={
-                    "source_topic": settings.topic_incidents_reported,
-                    "source_partition": row.partition,
-                    "source_offset": row.offset,
-                }
-            )
-            key = f"{row.partition}:{row.offset}".encode()
-            await (await rejected.send(key=key, value=letter.model_dump_json().encode()))
+        letters, result = await writer.write(
+            [(e.message.partition, e.message.offset, e.message.value or b"") for e in events]
+        )
+        for key, value in letters:
+            await (await rejected.send(key=key, value=value))
         for event in events:
             await stream.ack(event)
+        stats["batches"] += 1
+        for name in ("accepted", "duplicates", "rejected"):
+            stats[name] += getattr(result, name)
         if result.accepted:
             pending_refresh.set()
         log.info("batch: %d accepted, %d duplicates, %d rejected", result.accepted, result.duplicates,
                  result.rejected)
 
+    def stop_hard_on_failure(task: asyncio.Task) -> None:
+        if task.cancelled() or task.exception() is None or writer.closing:
+            return  # while closing, a batch that gave up waiting for the database simply stays unacknowledged
+        # Faust would restart the agent with this batch's offsets unacknowledged, which stalls every later
+        # commit. Stopping hard is what the crash tests prove safe: the restarted worker re-reads the batch.
+        log.critical("a batch failed; stopping the worker so it restarts from the last commit", exc_info=task.exception())
+        logging.shutdown()
+        os._exit(70)
+
     @app.agent(reported)
     async def count_incidents(stream: faust.StreamT) -> None:
-        # Two batches in flight: the next one is fetched and validated while the database writes this one.
-        # Writes stay in order (one database thread); acks may come in any order, Faust commits the gap-free part.
+        # Two batches in flight: the next one is fetched while the writer process stores this one. Writes stay
+        # in order (one writer process); acks may come in any order, Faust commits the gap-free part.
         in_flight: set[asyncio.Task] = set()
+        await writer.start()
         async for events in stream.noack_take(settings.batch_max_events, within=settings.batch_max_seconds):
-            while len(in_flight) >= 2:
-                done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    in_flight.discard(task)
-                    task.result()  # a failed batch stops the agent; its events stay unacknowledged
-            in_flight.add(asyncio.ensure_future(settle(stream, events)))
+            if len(in_flight) >= 4:
+                _, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            task = asyncio.ensure_future(settle(stream, events))
+            task.add_done_callback(stop_hard_on_failure)
+            in_flight.add(task)
 
     @app.agent(agreements)
     async def watch_agreements(stream: faust.StreamT) -> None:
@@ -98,22 +100,20 @@ def create_app(settings: Settings) -> faust.App:
     async def refresh_rollups() -> None:
         if pending_refresh.is_set():
             pending_refresh.clear()
-            await in_database_thread(writer.refresh_rollups)
+            await writer.refresh_rollups()
 
     @app.timer(interval=3600.0, on_leader=False)
     async def erase_expired() -> None:
-        await in_database_thread(writer.maintain)
+        await writer.maintain()
 
     @app.page("/")
     class Health(View):
         async def get(self, request: Request) -> Response:
-            return self.json({"status": "ok", **writer.stats})
+            return self.json({"status": "ok", **stats})
 
     @app.on_before_shutdown.connect
     async def _close(app: faust.App, **kwargs: object) -> None:  # noqa: ARG001
         # A batch stuck retrying an absent database gives up; its events stay unacknowledged.
-        writer.stopping = True
-        database_thread.shutdown(wait=True)
         writer.close()
 
     return app

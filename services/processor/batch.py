@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -52,14 +52,17 @@ def sort_batch(messages: Sequence[RawMessage], index: AreaIndex, settings: Setti
 
 
 class BatchWriter:
-    """Keeps the area index and a database connection; writes batches exactly once, waiting out outages."""
+    """Keeps the area index and a database connection; writes batches exactly once, waiting out outages.
 
-    def __init__(self, settings: Settings) -> None:
+    `stop` (a threading or multiprocessing Event) ends the wait for an absent database: the batch then fails
+    and its events stay unacknowledged.
+    """
+
+    def __init__(self, settings: Settings, stop: threading.Event | None = None) -> None:
         self.settings = settings
         self._conn: psycopg.Connection | None = None
         self._index: AreaIndex | None = None
-        self.stopping = False
-        self.stats = {"batches": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
+        self.stop = stop or threading.Event()
 
     def mark_index_stale(self) -> None:
         self._index = None
@@ -83,22 +86,22 @@ class BatchWriter:
         return self._index
 
     def _run(self, work):  # type: ignore[no-untyped-def]
-        """Run `work(conn)`, reconnecting with backoff while the database is away (blocking; call in a thread)."""
+        """Run `work(conn)`, reconnecting with backoff while the database is away (blocking)."""
         delay = 0.2
         while True:
             try:
                 return work(self._connection())
             except psycopg.OperationalError as exc:
                 self._drop_connection()
-                if self.stopping:
+                if self.stop.is_set():
                     raise
                 first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 log.warning("database unavailable (%s); retrying in %.1f s", first_line, delay)
-                time.sleep(delay)
+                self.stop.wait(delay)
                 delay = min(delay * 2, 5.0)
 
     def write(self, messages: Sequence[RawMessage]) -> tuple[Sorted, BatchResult]:
-        """Validate, place and store one batch. Blocking: the agent runs it in a worker thread.
+        """Validate, place and store one batch. Blocking: the agent runs it in the writer process.
 
         A batch the database refuses for its content (not for being away) is split until the one event
         to blame is found; that event is dead-lettered, the others are stored, and the stream goes on.
@@ -142,9 +145,6 @@ class BatchWriter:
                 log.info("agreements changed (%s); reloading areas", stale)
                 self.mark_index_stale()
                 continue
-            self.stats["batches"] += 1
-            for key in ("accepted", "duplicates", "rejected"):
-                self.stats[key] += getattr(result, key)
             return batch, result
 
     def maintain(self) -> None:
