@@ -1,8 +1,8 @@
 """Baseline "bare Faust" for bench.pipeline: one agent that only json-decodes each event and counts.
 
-Same broker settings as the processor (rebalance 3 s, session 6 s, heartbeat 1 s, earliest). When `--events`
-records were decoded it writes a JSON result file (wall-clock times of the first and the last record) and
-keeps running until the benchmark stops it.
+Same broker settings (rebalance 3 s, session 6 s, heartbeat 1 s, earliest) and event loop (uvloop) as the
+processor. When `--events` records were decoded it writes a JSON result file (wall-clock times of the first
+and the last record) and keeps running until the benchmark stops it.
 
     python -m bench.bare_faust --bootstrap 127.0.0.1:PORT --topic T --app-id ID --events N --result out.json
 """
@@ -10,6 +10,7 @@ keeps running until the benchmark stops it.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import faust
+import uvloop
 
 
 def build_app(args: argparse.Namespace) -> faust.App:
@@ -63,6 +65,7 @@ def main() -> None:
     parser.add_argument("--datadir", default="bare-faust-data")
     args = parser.parse_args()
     sys.argv = [sys.argv[0]]  # Faust's worker reads its own command line
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # the same event loop as the processor
     faust.Worker(build_app(args), loglevel="WARNING", quiet=True).execute_from_commandline()
 
 
