@@ -16,15 +16,10 @@ import psycopg
 from kafka import KafkaProducer
 
 from trygg.adapters.database import connect
-from trygg.adapters.kafka import producer
+from trygg.adapters.kafka import FAIL_FAST, deliver, producer
 from trygg.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Short client timeouts: an unreachable broker must fail a round in seconds, not block it for a minute.
-_PRODUCER_OPTIONS = {"max_block_ms": 5000, "request_timeout_ms": 5000, "delivery_timeout_ms": 10000,
-                     "bootstrap_timeout_ms": 5000, "reconnect_backoff_max_ms": 2000}
-
 
 def relay_once(conn: psycopg.Connection, prod: KafkaProducer, settings: Settings) -> int:
     """Publish one slice of the outbox; returns how many rows were sent. Raises (and keeps the rows) on failure."""
@@ -36,13 +31,7 @@ def relay_once(conn: psycopg.Connection, prod: KafkaProducer, settings: Settings
         ).fetchall()
         if not rows:
             return 0
-        futures = [
-            prod.send(settings.topic_incidents_reported, key=str(event_id), value=bytes(payload))
-            for event_id, payload in rows
-        ]
-        prod.flush(timeout=15)  # longer than delivery_timeout_ms: every record is settled
-        for future in futures:
-            future.get(timeout=0)  # raises the broker error of any record that was not acknowledged
+        deliver(prod, settings.topic_incidents_reported, ((str(event_id), bytes(payload)) for event_id, payload in rows))
         conn.execute(
             "UPDATE outbox SET sent_at = now(), payload = NULL WHERE event_id = ANY(%s)",
             ([event_id for event_id, _ in rows],),
@@ -60,7 +49,7 @@ def run_relay(settings: Settings, stop: threading.Event | None = None) -> None:
     while not stop.is_set():
         try:
             conn = conn if conn is not None and not conn.closed else connect(settings.database_url)
-            prod = prod or producer(settings, **_PRODUCER_OPTIONS)
+            prod = prod or producer(settings, **FAIL_FAST)
             sent = relay_once(conn, prod, settings)
             if sent:
                 log.info("published %d events", sent)
@@ -83,7 +72,7 @@ def _close(prod: KafkaProducer | None, conn: psycopg.Connection | None) -> None:
     for close in closers:
         try:
             close()
-        except Exception:  # noqa: BLE001 — closing a broken client may fail too; it is dropped either way
+        except Exception:
             log.debug("closing a relay client failed", exc_info=True)
 
 

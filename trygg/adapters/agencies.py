@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import psycopg
 
 from schemas import FieldError, RejectionReason, SourceKind
-from trygg.adapters.outbox import enqueue
+from trygg.adapters.outbox import Publish, enqueue
 from trygg.domain.police_intake import Agency, Outcome
 
 
@@ -74,10 +74,13 @@ def agency_by_id(conn: psycopg.Connection, agency_id: str) -> Agency | None:
     return _agency(row) if row else None
 
 
-def enqueue_outcomes(conn: psycopg.Connection, outcomes: list[Outcome]) -> list[Outcome]:
-    """Put the accepted outcomes in the outbox (inside the caller's transaction); repeats become duplicates."""
+def enqueue_outcomes(conn: psycopg.Connection, outcomes: list[Outcome], publish: Publish | None = None) -> list[Outcome]:
+    """Put the accepted outcomes in the outbox (inside the caller's transaction); repeats become duplicates.
+
+    `publish`: see outbox.enqueue.
+    """
     pending = [i for i, o in enumerate(outcomes) if o.status == "accepted"]
-    statuses = enqueue(conn, [outcomes[i].event for i in pending]) if pending else []  # type: ignore[misc]
+    statuses = enqueue(conn, [outcomes[i].event for i in pending], publish) if pending else []  # type: ignore[misc]
     final = list(outcomes)
     for i, status in zip(pending, statuses):
         if status == "duplicate":
@@ -112,11 +115,13 @@ def start_import(conn: psycopg.Connection, fingerprint: str, path: str, fmt: str
 
 
 def commit_import_batch(
-    conn: psycopg.Connection, state: ImportState, lines: Sequence[int], outcomes: list[Outcome], lines_done: int
+    conn: psycopg.Connection, state: ImportState, lines: Sequence[int], outcomes: list[Outcome], lines_done: int,
+    publish: Publish,
 ) -> list[Outcome]:
-    """One transaction: the batch's outbox rows, its rejected lines and the new progress (all or nothing)."""
+    """One transaction: the batch's events published, their outbox rows, its rejected lines and the new
+    progress (all or nothing: a failed publish leaves the progress where it was)."""
     with conn.transaction():
-        final = enqueue_outcomes(conn, outcomes)
+        final = enqueue_outcomes(conn, outcomes, publish)
         rejected = [(line, o.errors[0]) for line, o in zip(lines, final) if o.status == "rejected"]
         if rejected:
             with conn.cursor() as cur:

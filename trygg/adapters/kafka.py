@@ -65,6 +65,12 @@ def create_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
         admin.close()
 
 
+# Short client timeouts for producers that keep what they send until it is acknowledged (the relay, imports):
+# an unreachable broker must fail a round in seconds, not block it for a minute.
+FAIL_FAST = {"max_block_ms": 5000, "request_timeout_ms": 5000, "delivery_timeout_ms": 10000,
+             "bootstrap_timeout_ms": 5000, "reconnect_backoff_max_ms": 2000}
+
+
 def producer(settings: Settings, **options: object) -> KafkaProducer:
     """A producer that waits for the broker's acknowledgement and retries; keys are strings.
 
@@ -83,6 +89,18 @@ def producer(settings: Settings, **options: object) -> KafkaProducer:
 def event_message(event: IncidentEvent) -> tuple[str, bytes]:
     """Key and value for `incidents.reported`: keyed by event_id so one event always lands on one partition."""
     return str(event.event_id), event.model_dump_json(exclude_none=True).encode()
+
+
+def deliver(prod: KafkaProducer, topic: str, messages: Iterable[tuple[str, bytes]], timeout_s: float = 15) -> int:
+    """Send keyed messages and wait until the broker acknowledged every one; raises the first failure.
+
+    The flush timeout is longer than FAIL_FAST's delivery timeout, so every record is settled by then.
+    """
+    futures = [prod.send(topic, key=key, value=value) for key, value in messages]
+    prod.flush(timeout=timeout_s)
+    for future in futures:
+        future.get(timeout=0)  # raises the broker error of any record that was not acknowledged
+    return len(futures)
 
 
 def publish_events(settings: Settings, events: Iterable[IncidentEvent]) -> int:

@@ -6,7 +6,7 @@ A reporter may be told "received" (a receipt page, a 2xx) only after the transac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import psycopg
@@ -15,35 +15,50 @@ from schemas import IncidentEvent
 from trygg.adapters.kafka import event_message
 
 Outcome = Literal["accepted", "duplicate"]
+Publish = Callable[[list[tuple[str, bytes]]], object]  # sends keyed messages and waits for the broker
 
 
-def enqueue(conn: psycopg.Connection, events: Sequence[IncidentEvent]) -> list[Outcome]:
+def enqueue(
+    conn: psycopg.Connection, events: Sequence[IncidentEvent], publish: Publish | None = None
+) -> list[Outcome]:
     """Store events for publication inside the caller's transaction; one outcome per event, in order.
 
     "duplicate": the event_id, or (source, external_id) when external_id is set, is already in the outbox
     (or earlier in `events`).
+    With `publish` (bulk imports), the new events are published right here, before the caller commits, and
+    kept as sent rows without payload: no relay round trip, and the rows still turn later repeats into
+    duplicates. A failed publish raises, so the caller's transaction rolls back and nothing is half-done.
     """
     if not events:
         return []
+    messages = [event_message(e) for e in events]
     inserted = {
         row[0]
         for row in conn.execute(
-            """INSERT INTO outbox (event_id, source, external_id, payload)
-               SELECT * FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::bytea[])
+            """INSERT INTO outbox (event_id, source, external_id, payload, sent_at)
+               SELECT i, s, x, p, CASE WHEN %s THEN now() END
+               FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::bytea[]) AS e(i, s, x, p)
                ON CONFLICT DO NOTHING RETURNING event_id""",
             (
+                publish is not None,
                 [e.event_id for e in events],
                 [e.source.value for e in events],
                 [e.external_id for e in events],
-                [event_message(e)[1] for e in events],
+                [None if publish else value for _, value in messages],
             ),
         )
     }
     outcomes: list[Outcome] = []
-    for event in events:
+    new_messages = []
+    for event, message in zip(events, messages):
         # Repeats inside one call share an id: only the first of them counts as the insert.
-        outcomes.append("accepted" if event.event_id in inserted else "duplicate")
+        is_new = event.event_id in inserted
+        outcomes.append("accepted" if is_new else "duplicate")
+        if is_new:
+            new_messages.append(message)
         inserted.discard(event.event_id)
+    if publish is not None and new_messages:
+        publish(new_messages)
     return outcomes
 
 
