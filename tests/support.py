@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psutil
 import psycopg
 from kafka import KafkaConsumer
 
@@ -38,6 +39,7 @@ class WorkerProcess:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
         self.kills = 0
+        self.orphans: list[str] = []  # helper processes that outlived a SIGKILLed worker
 
     def start(self) -> WorkerProcess:
         self.process = start_worker(self.settings, self.log_path)
@@ -46,9 +48,12 @@ class WorkerProcess:
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no offset commit, a transaction possibly half-way."""
         assert self.process is not None
+        helpers = psutil.Process(self.process.pid).children(recursive=True)
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
         self.kills += 1
+        _, alive = psutil.wait_procs(helpers, timeout=10)
+        self.orphans += [" ".join(p.cmdline()) for p in alive]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -51,6 +51,7 @@ def test_sigkill_five_times_mid_stream_loses_nothing_and_doubles_nothing(setting
     producer_thread.join()
     wait_for(lambda: ledger_size(settings.database_url) == len(traffic.valid), 300, "all 50,000 events stored")
     worker.assert_alive()
+    assert worker.orphans == [], "the writer process must die with its worker"
     assert progress[-1] > progress[0], f"the kills should land while events flow: {progress}"
     assert progress[0] < len(traffic.valid), "the first kill must come before the stream is done"
 
