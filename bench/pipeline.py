@@ -592,7 +592,8 @@ def run_memory(settings: Settings, n: int, source: EventSource, run_dir: Path, b
 
 def run_profile(settings: Settings, n: int, source: EventSource, run_dir: Path, broker: Broker,
                 clock: Clock) -> dict:
-    """py-spy over a fresh worker draining n pre-loaded events: top functions by own and inclusive time."""
+    """py-spy over a fresh worker (and its writer process) draining n pre-loaded events: top functions by own and
+    inclusive time."""
     load_world(settings)
     preload(settings, n, source, broker, clock)
     worker = WorkerProcess(settings, run_dir / "worker-profile.log").start()
@@ -606,7 +607,7 @@ def run_profile(settings: Settings, n: int, source: EventSource, run_dir: Path, 
                 time.sleep(0.2)
             spy = subprocess.Popen(
                 [str(spy_bin), "record", "--pid", str(worker.process.pid), "--format", "raw", "--rate", "100",
-                 "--nonblocking", "--output", str(raw)],
+                 "--nonblocking", "--subprocesses", "--output", str(raw)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             wait_for_ledger(conn, n, worker, clock, "profiling the pipeline")
@@ -765,8 +766,8 @@ def render(args: argparse.Namespace, settings: Settings | None, meta: dict, rows
         total = profile["samples"] or 1
         out.append("")
         out.append(f"py-spy on a fresh worker while it drained {args.profile_events:,} events "
-                   f"({profile['samples']:,} non-idle samples at 100 Hz over all threads; C code counts toward the "
-                   f"Python function that called it):")
+                   f"({profile['samples']:,} non-idle samples at 100 Hz over all threads of the worker and its writer "
+                   f"process; C code counts toward the Python function that called it):")
         out.append("")
         out.append("| Own time (leaf function) | % | Project function, inclusive | % | Package (own time) | % |")
         out.append("|---|---|---|---|---|---|")
