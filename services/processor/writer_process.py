@@ -101,9 +101,11 @@ class WriterProcess:
         self._stop = context.Event()
         self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start, initargs=(settings, self._stop))
         self._index_generation = 0
+        self._used = False
         self.closing = False
 
     async def _call(self, fn, *args):  # type: ignore[no-untyped-def]
+        self._used = True
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     async def start(self) -> None:
@@ -128,6 +130,8 @@ class WriterProcess:
         """Stop retrying an absent database, let the running call end, close the connection."""
         self.closing = True
         self._stop.set()
+        if not self._used:  # never started: nothing to close
+            return
         try:
             self._pool.submit(_close).result(timeout=30)
         except Exception as exc:  # noqa: BLE001 - shutting down: a broken pool has nothing left to close
