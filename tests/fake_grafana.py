@@ -30,6 +30,7 @@ class State:
     members: dict[int, set[int]] = field(default_factory=dict)
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     dashboards: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> {dashboard, folderUid}
+    provisioned: set[str] = field(default_factory=set)  # uids loaded by the file provider: read-only to the API
     writes: int = 0  # POST/PUT requests that changed something
     unhealthy_checks: int = 0  # answer this many health checks with 503 first
     concurrent_edit: str | None = None  # before the next save of this uid, someone else saves it
@@ -38,6 +39,17 @@ class State:
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id
+
+    def provision_from_files(self, folder_uid: str, title: str, boards: list[dict[str, Any]]) -> None:
+        """What Grafana's file provider does at startup with `folder` and `folderUid` set: create the folder
+        (with the default permissions) unless it exists, and load the boards into it, marked provisioned."""
+        if folder_uid not in self.folders:
+            self.folders[folder_uid] = {"id": self.new_id(), "uid": folder_uid, "title": title, "version": 1}
+            self.permissions[folder_uid] = _default_permissions()
+        for board in boards:
+            self.dashboards[board["uid"]] = {"dashboard": {**board, "id": self.new_id(), "version": 1},
+                                             "folderUid": folder_uid}
+            self.provisioned.add(board["uid"])
 
 
 def _default_permissions() -> list[dict[str, Any]]:
@@ -207,7 +219,8 @@ class FakeGrafana:
             if stored is None:
                 return 404, {"message": "Dashboard not found"}
             return 200, {"dashboard": stored["dashboard"], "meta": {
-                "folderUid": stored["folderUid"], "version": stored["dashboard"]["version"], "provisioned": False,
+                "folderUid": stored["folderUid"], "version": stored["dashboard"]["version"],
+                "provisioned": m.group(1) in s.provisioned,
                 "slug": stored["dashboard"]["uid"]}}
         if path == "/api/dashboards/db" and method == "POST":
             return self._save_dashboard(body)
@@ -220,6 +233,8 @@ class FakeGrafana:
         if s.concurrent_edit == uid and uid in s.dashboards:
             s.concurrent_edit = None
             s.dashboards[uid]["dashboard"]["version"] += 1  # someone saved it from the UI meanwhile
+        if uid in s.provisioned:
+            return 400, {"message": "Cannot save provisioned dashboard", "status": "provisioned-dashboard"}
         current = s.dashboards.get(uid)
         if current and not body.get("overwrite") and board.get("version") != current["dashboard"]["version"]:
             return 412, {"message": "The dashboard has been changed by someone else", "status": "version-mismatch"}

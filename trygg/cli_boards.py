@@ -40,7 +40,7 @@ def _agreements(settings: Settings) -> list[tuple[str, str]]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     dashboards = sub.add_parser("dashboards", help="Grafana boards as code").add_subparsers(dest="action", required=True)
-    dashboards.add_parser("build", help="write dashboards/*.json from trygg/boards").set_defaults(run=_build)
+    dashboards.add_parser("build", help="write dashboards/intern/*.json from trygg/boards").set_defaults(run=_build)
     grafana = sub.add_parser("grafana", help="provision a running Grafana").add_subparsers(dest="action", required=True)
     grafana.add_parser(
         "sync", help="upsert data source and boards; per agreement a folder and a team that may view it"

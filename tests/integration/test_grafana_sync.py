@@ -3,6 +3,7 @@ Grafana here): the end state per agreement, idempotency, a 412 version conflict,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from grafana_client.client import GrafanaUnauthorizedError
 
 from tests.fake_grafana import ADMIN, TOKEN, FakeGrafana
 from trygg.adapters.grafana import INTERNAL_FOLDER, grafana_api, invite, sync, team_name
+from trygg.boards.build import rendered
 from trygg.settings import load_settings
 
 AGREEMENTS = [("umea-alidhem", "Ålidhem centrum"), ("umea-teg", "Teg centrum")]
@@ -53,6 +55,23 @@ def test_sync_builds_one_folder_team_and_board_per_agreement_and_is_idempotent(g
     again = sync(api, AGREEMENTS, reader_password="secret", timeout_s=5)
     assert again.changed == [] and s.writes == writes
     assert {u: b["dashboard"]["version"] for u, b in s.dashboards.items()} == versions
+
+
+def test_sync_restricts_the_folder_the_file_provider_loaded_the_boards_into(grafana: FakeGrafana) -> None:
+    """The compose stack: Grafana's file provider has created the internal folder, open to every Viewer by
+    default, with the boards of dashboards/intern in it. Sync takes the Viewers' right away and leaves the
+    provisioned boards as they are."""
+    uid, title = INTERNAL_FOLDER
+    s = grafana.state
+    s.provision_from_files(uid, title, [json.loads(text) for text in rendered().values()])
+    assert {"role": "Viewer", "permission": 1} in s.permissions[uid]
+    boards = {u: b["dashboard"]["version"] for u, b in s.dashboards.items()}
+    report = sync(api_for(grafana), AGREEMENTS, timeout_s=5)
+    assert s.permissions[uid] == [{"role": "Editor", "permission": 1}]
+    assert f"mapp {uid}" in report.unchanged and f"behörigheter {uid}" in report.changed
+    assert {u: b["dashboard"]["version"] for u, b in s.dashboards.items() if u in boards} == boards
+    assert all(s.dashboards[u]["folderUid"] == uid for u in boards)
+    assert {f"tavla {u} (från fil)" for u in boards} <= set(report.unchanged)
 
 
 def test_a_412_version_conflict_is_read_again_and_saved(grafana: FakeGrafana) -> None:

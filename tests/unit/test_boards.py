@@ -10,7 +10,7 @@ def test_committed_dashboards_equal_the_generated_ones():
     for name, text in rendered().items():
         path = DASHBOARDS_DIR / name
         assert path.is_file() and path.read_text(encoding="utf-8") == text, (
-            f"dashboards/{name} differs from the generated board: run `trygg dashboards build`"
+            f"dashboards/intern/{name} differs from the generated board: run `trygg dashboards build`"
         )
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from trygg.adapters.grafana import INTERNAL_FOLDER
+from trygg.boards.build import rendered
 from trygg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -226,7 +228,7 @@ def test_grafana_mounts_provisioning_and_dashboards(services: dict[str, dict[str
         mounts[source.removeprefix("./").rstrip("/")] = (target.rstrip("/"), mode)
     expected = {
         "deploy/grafana/provisioning": "/etc/grafana/provisioning",
-        "dashboards": "/var/lib/grafana/dashboards",
+        "dashboards/intern": "/var/lib/grafana/dashboards/intern",
     }
     for source, target in expected.items():
         assert source in mounts, f"grafana does not mount ./{source} (mounts: {volumes})"
@@ -292,14 +294,22 @@ def test_datasource_uses_read_only_role() -> None:
     assert "password" not in ds, "datasource password must be in secureJsonData, not in plain `password`"
 
 
-def test_dashboard_provider_reads_mounted_dashboards() -> None:
+def test_dashboard_provider_loads_the_boards_into_the_internal_folder() -> None:
+    """Not into General, which every Viewer (partners included) may open, but into the folder that
+    `trygg grafana sync` restricts to Editors."""
     data = _load_yaml(DASHBOARD_PROVIDER_FILE)
     providers = data.get("providers") or []
-    assert providers, f"{DASHBOARD_PROVIDER_FILE.name} has no providers"
+    assert len(providers) == 1, f"{DASHBOARD_PROVIDER_FILE.name} must have exactly one provider"
     provider = providers[0]
     assert provider.get("type") == "file", f"dashboard provider must be of type file, is {provider.get('type')!r}"
     options = provider.get("options") or {}
-    assert options.get("path") == "/var/lib/grafana/dashboards", (
-        f"dashboard provider must read /var/lib/grafana/dashboards, reads {options.get('path')!r}"
+    assert options.get("path") == "/var/lib/grafana/dashboards/intern", (
+        f"dashboard provider must read /var/lib/grafana/dashboards/intern, reads {options.get('path')!r}"
     )
-    assert options.get("foldersFromFilesStructure") is True, "dashboard provider must set foldersFromFilesStructure"
+    assert not options.get("foldersFromFilesStructure"), "folders from the file structure get generated uids"
+    assert (provider.get("folderUid"), provider.get("folder")) == INTERNAL_FOLDER, (
+        f"dashboard provider must load into the folder {INTERNAL_FOLDER} that `trygg grafana sync` restricts"
+    )
+    assert sorted(p.name for p in (ROOT / "dashboards" / "intern").glob("*.json")) == sorted(rendered()), (
+        "dashboards/intern must hold exactly the generated boards"
+    )

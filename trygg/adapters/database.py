@@ -71,7 +71,8 @@ def load_index(conn: psycopg.Connection) -> AreaIndex:
 def _insert_counts(cur: psycopg.Cursor, increments: Counter[CountKey]) -> None:
     if not increments:
         return
-    keys = list(increments)
+    # Key order: concurrent writers (several workers) then lock shared rows in the same order, never crosswise.
+    keys = sorted(increments, key=lambda k: (k.area_id, k.category, k.source, k.hour))
     cur.execute(
         """INSERT INTO incident_counts_hourly (area_id, category, source, hour, incidents)
            SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::int[])

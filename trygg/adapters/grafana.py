@@ -24,6 +24,8 @@ from trygg.boards.build import rendered
 from trygg.settings import Settings
 
 DATASOURCE_FILE = Path(__file__).resolve().parents[2] / "deploy/grafana/provisioning/datasources/trygg.yaml"
+# (uid, title): the folder the file provider of deploy/grafana/provisioning/dashboards loads the boards into, so
+# that sync restricts the very folder they are in (tests/unit/test_compose.py checks the two agree).
 INTERNAL_FOLDER = ("trygg-intern", "Trygg (intern)")
 VIEW, EDIT = 1, 2  # Grafana's folder permission levels
 MAX_SAVE_ATTEMPTS = 3

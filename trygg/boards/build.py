@@ -1,4 +1,4 @@
-"""Write every board to dashboards/*.json (what Grafana's file provisioning loads)."""
+"""Write every board to dashboards/intern/*.json (what Grafana's file provisioning loads into the internal folder)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from grafana_foundation_sdk.builders import dashboard as db
 from trygg.boards import agreement, health, municipality
 from trygg.boards.sdk import render
 
-DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "dashboards"
+DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "intern"
 BOARDS: dict[str, Callable[[], db.Dashboard]] = {
     "agreement.json": agreement.board,
     "municipality.json": municipality.board,

@@ -2,9 +2,9 @@
 
 Queries use Grafana's PostgreSQL macros and variable formats ($__timeFilter, $__timeFrom(), $__interval_ms,
 ${var:sqlstring}); trygg.boards.macros expands them as Grafana does. They read only what trygg_reader may
-read: the count views, agreement metadata, the effect functions and the aggregate functions of
-migrations/0009_boards.sql. Partner-facing queries never return a count of 1 or 2 (NULL instead, which
-the panels show as "<3") and show a % change only together with its 95 % interval.
+read: the count rollups, agreement metadata, the effect functions and the aggregate functions of
+migrations/0009_boards.sql and 0011_board_aggregates.sql. Partner-facing queries never return a count of 1 or
+2 (NULL instead, which the panels show as "<3") and show a % change only together with its 95 % interval.
 """
 
 from __future__ import annotations
@@ -152,8 +152,8 @@ ORDER BY c.position""",
 
 # Monthly incidents in the agreement area and in its control areas (pooled), each as an index: 100 = its
 # mean month in the 12 months before signing. The areas are given as an array (not a join) so that the
-# filter reaches into the rollup view on plain PostgreSQL instead of aggregating every area first. Index values are not counts, so they are not suppressed;
-# a series whose before-period is empty has no index.
+# filter is an index condition on the rollup (and reaches into the continuous aggregate on TimescaleDB).
+# Index values are not counts, so they are not suppressed; a series whose before-period is empty has no index.
 AREA_VS_CONTROL = Query(
     "area_vs_control",
     f"""WITH agreement AS (
@@ -230,8 +230,10 @@ OVERVIEW = Query(
        {change_text(_scoped('e.rate_ratio', 'relative'), _scoped('e.ci_low', 'relative'),
                     _scoped('e.ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
        {verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll"
-FROM agreements a CROSS JOIN LATERAL effect_estimates(a.agreement_id) e
-WHERE a.municipality IN (${{municipality:sqlstring}}) AND e.category IS NULL
+FROM effect_estimates_many(ARRAY(SELECT agreement_id FROM agreements
+                                 WHERE municipality IN (${{municipality:sqlstring}})), p_totals_only => true) e
+JOIN agreements a ON a.agreement_id = e.agreement_id
+WHERE e.category IS NULL
 GROUP BY a.agreement_id, a.name, a.municipality, a.signed_at
 ORDER BY a.municipality, a.name""",
 )
