@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from trygg.settings import Settings, load_settings
+from trygg.settings import Settings, configure_logging, load_settings
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
@@ -131,8 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kafka").setLevel(logging.WARNING)  # kafka-python logs every connection at INFO
+    configure_logging(settings)
     return args.run(settings, args)
 
 

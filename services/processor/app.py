@@ -81,8 +81,8 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.agent(reported)
     async def count_incidents(stream: faust.StreamT) -> None:
-        # Two batches in flight: the next one is fetched while the writer process stores this one. Writes stay
-        # in order (one writer process); acks may come in any order, Faust commits the gap-free part.
+        # Up to four batches in flight: the next ones are fetched while the writer process stores this one.
+        # Writes stay in order (one writer process); acks may come in any order, Faust commits the gap-free part.
         in_flight: set[asyncio.Task] = set()
         await writer.start()
         async for events in stream.noack_take(settings.batch_max_events, within=settings.batch_max_seconds):

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from services.processor.batch import BatchWriter, RawMessage
 from trygg.adapters.database import BatchResult
-from trygg.settings import Settings
+from trygg.settings import Settings, configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _start(settings: Settings, stop: multiprocessing.synchronize.Event) -> None:
     # Ctrl-C and SIGTERM reach the whole process group; the worker decides when this process stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     gc.set_threshold(20_000, 10, 10)  # see run_worker: batches make many short-lived, cycle-free objects
     global _writer
     _writer = BatchWriter(settings, stop)
