@@ -108,6 +108,16 @@ def _scoped(column: str, scope: str) -> str:
     return f"max({column}) FILTER (WHERE e.area_scope = '{scope}')"
 
 
+# The area's change and the change against its control areas, each with its interval and verdict (the effect
+# table and the overview show the same four columns).
+_CHANGE_COLUMNS = f"""       {change_text(_scoped('e.rate_ratio', 'agreement'), _scoped('e.ci_low', 'agreement'),
+                    _scoped('e.ci_high', 'agreement'))} AS "Förändring i området (95 % KI)",
+       {verdict_text(_scoped('e.verdict', 'agreement'))} AS "Bedömning",
+       {change_text(_scoped('e.rate_ratio', 'relative'), _scoped('e.ci_low', 'relative'),
+                    _scoped('e.ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
+       {verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll\""""
+
+
 EFFECT_TABLE = Query(
     "effect_table",
     f"""SELECT c.label_sv AS "Kategori",
@@ -117,12 +127,7 @@ EFFECT_TABLE = Query(
          AS "Före per 30 dagar",
        {_rate(_scoped('e.after_per_30d', 'agreement'), _scoped('e.after_incidents', 'agreement'))}
          AS "Efter per 30 dagar",
-       {change_text(_scoped('e.rate_ratio', 'agreement'), _scoped('e.ci_low', 'agreement'),
-                    _scoped('e.ci_high', 'agreement'))} AS "Förändring i området (95 % KI)",
-       {verdict_text(_scoped('e.verdict', 'agreement'))} AS "Bedömning",
-       {change_text(_scoped('e.rate_ratio', 'relative'), _scoped('e.ci_low', 'relative'),
-                    _scoped('e.ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
-       {verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll"
+{_CHANGE_COLUMNS}
 FROM {EFFECT} e JOIN categories c ON c.category = e.category
 WHERE e.category IN (${{category:sqlstring}})
 GROUP BY c.label_sv, c.position
@@ -224,12 +229,7 @@ OVERVIEW = Query(
     f"""SELECT a.name AS "Överenskommelse", a.municipality AS "Kommun", a.signed_at AS "Undertecknad",
        {suppressed(_scoped('e.before_incidents', 'agreement'))} AS "Före",
        {suppressed(_scoped('e.after_incidents', 'agreement'))} AS "Efter",
-       {change_text(_scoped('e.rate_ratio', 'agreement'), _scoped('e.ci_low', 'agreement'),
-                    _scoped('e.ci_high', 'agreement'))} AS "Förändring i området (95 % KI)",
-       {verdict_text(_scoped('e.verdict', 'agreement'))} AS "Bedömning",
-       {change_text(_scoped('e.rate_ratio', 'relative'), _scoped('e.ci_low', 'relative'),
-                    _scoped('e.ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
-       {verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll"
+{_CHANGE_COLUMNS}
 FROM effect_estimates_many(ARRAY(SELECT agreement_id FROM agreements
                                  WHERE municipality IN (${{municipality:sqlstring}})), p_totals_only => true) e
 JOIN agreements a ON a.agreement_id = e.agreement_id
