@@ -32,14 +32,14 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
     started.stop()
 
 
-def fresh_database(server: Postgres) -> str:
-    """Create an empty, migrated database on `server` and return its URL."""
+def fresh_database(server: Postgres, *, up_to: int | None = None) -> str:
+    """Create an empty database on `server`, migrated (up to version `up_to`, if given), and return its URL."""
     name = f"test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server.url(database="postgres"), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = server.url(database=name)
     with connect(url) as conn:
-        migrate(conn)
+        migrate(conn, up_to=up_to)
     return url
 
 

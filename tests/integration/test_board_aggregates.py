@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 import pytest
 
-from schemas import IncidentEvent
+from schemas import Category, IncidentEvent
 from tests.conftest import fresh_database
 from tests.integration.test_timescale_tier import (
     _compress_old_chunks,
@@ -47,6 +47,7 @@ pytestmark = pytest.mark.timescale
 NOW = datetime.now(UTC).replace(microsecond=0)
 STEP = 250 / 111320.0
 # Agreement A redrawn: shifted south-west, so some of its events leave it and others come in.
+EVERY_CATEGORY = [c.value for c in Category]
 REDRAWN_A = Rect(AGREEMENT_A.area_id, 20.285, 63.807, 20.296, 63.818)
 
 
@@ -83,8 +84,8 @@ def _recomputed(conn: psycopg.Connection) -> dict[str, dict[tuple, int]]:
                 row = math.floor(lat / STEP)
                 col = math.floor(lon / (STEP / math.cos(math.radians((row + 0.5) * STEP))))
                 tables["incident_grid_days"][(area, day, category, source, row, col)] += 1
-                for key in (source, ""):
-                    tables["incident_grid_months"][(area, key, day.replace(day=1), category, row, col)] += 1
+                for key in ((source, category), ("", category), (source, ""), ("", "")):
+                    tables["incident_grid_months"][(area, *key, day.replace(day=1), row, col)] += 1
             for key in ((source, category), ("", category), (source, ""), ("", "")):
                 for first_days in range(day.weekday() + 1, 8):  # c<i>: the week's first i days
                     tables["effect_weeks"][(area, *key, monday, first_days)] += 1
@@ -99,7 +100,7 @@ def _stored(conn: psycopg.Connection) -> dict[str, dict[tuple, int]]:
         for table in ("incident_counts", "incident_counts_weekly", "incident_counts_monthly")
     }
     stored["incident_grid_months"] = {tuple(row[:-1]): row[-1] for row in conn.execute(
-        "SELECT area_id, source, month, category, cell_row, cell_col, incidents FROM incident_grid_months "
+        "SELECT area_id, source, category, month, cell_row, cell_col, incidents FROM incident_grid_months "
         "WHERE incidents <> 0")}
     stored["incident_grid_days"] = {tuple(row[:-1]): row[-1] for row in conn.execute(
         "SELECT area_id, day, category, source, cell_row, cell_col, incidents FROM incident_grid_days "
@@ -142,7 +143,8 @@ def _local(*args: int) -> datetime:
 
 def _assert_grid_ranges(conn: psycopg.Connection) -> None:
     """incident_grid over ranges that start and end anywhere (mid-day, at midnights, at month starts, inside one
-    day or month, across DST) equals the cells counted from the events."""
+    day or month, across DST), for every category (none given, or all listed as Grafana sends "All") and for a
+    few, equals the cells counted from the events."""
     today = NOW.astimezone(STOCKHOLM).date()
     month = today.replace(day=1)
     ranges = [
@@ -159,7 +161,8 @@ def _assert_grid_ranges(conn: psycopg.Connection) -> None:
                           "WHERE area_ids @> ARRAY[%s] AND lat IS NOT NULL", (AGREEMENT_A.area_id,)).fetchall()
     checked = 0
     for start, end in ranges:
-        for categories, source in ((None, None), (["shoplifting", "theft", "vandalism"], "police")):
+        for categories, source in ((None, None), (EVERY_CATEGORY, None), (EVERY_CATEGORY, "police"),
+                                   (["shoplifting", "theft", "vandalism"], "police")):
             cells: Counter[tuple[int, int]] = Counter()
             for occurred, category, event_source, lat, lon in events:
                 if start <= occurred < end and (categories is None or category in categories) \
@@ -204,3 +207,19 @@ def test_maintained_aggregates_equal_a_recount_after_batches_repeats_and_a_redra
     _store(conn, rng, AreaIndex.from_agreements(redrawn, revision=result.revision), _events(rng, 1000), first)
     _assert_exact(conn)
     _assert_grid_ranges(conn)
+
+
+def test_upgrade_to_category_totals_keeps_the_grid_exact(postgres: Postgres) -> None:
+    """A database that stored events before migration 0012 gets the map's every-category months from them, and
+    batches after the upgrade keep them exact."""
+    with connect(fresh_database(postgres, up_to=11)) as conn:
+        rng = random.Random(29)
+        agreements = world_agreements()
+        index = AreaIndex.from_agreements(agreements, revision=upsert_agreements(conn, agreements).revision)
+        before = _events(rng, 1500)
+        _store(conn, rng, index, before, [])
+        assert 12 in [m.version for m in migrate(conn)]
+        _assert_exact(conn)
+        _store(conn, rng, index, _events(rng, 500), before)
+        _assert_exact(conn)
+        _assert_grid_ranges(conn)

@@ -52,9 +52,14 @@ def migrations_for(tier: str, directory: Path = MIGRATIONS_DIR) -> list[Migratio
 
 
 def migrate(
-    conn: psycopg.Connection, *, writer_password: str | None = None, reader_password: str | None = None
+    conn: psycopg.Connection,
+    *,
+    writer_password: str | None = None,
+    reader_password: str | None = None,
+    up_to: int | None = None,
 ) -> list[Migration]:
-    """Apply every pending migration, each in its own transaction; returns the ones applied now.
+    """Apply every pending migration (up to version `up_to`, if given), each in its own transaction; returns the
+    ones applied now.
 
     `conn` must be in autocommit mode (see trygg.adapters.database.connect).
     """
@@ -67,6 +72,8 @@ def migrate(
     applied = {v: c for v, c in conn.execute("SELECT version, checksum FROM schema_migrations")}
     done: list[Migration] = []
     for migration in migrations_for(tier):
+        if up_to is not None and migration.version > up_to:
+            break
         if migration.version in applied:
             if applied[migration.version] != migration.checksum:
                 raise RuntimeError(
