@@ -46,8 +46,8 @@ pytestmark = pytest.mark.timescale
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 STEP = 250 / 111320.0
-# Agreement A redrawn: shifted south-west, so some of its events leave it and others come in.
 EVERY_CATEGORY = [c.value for c in Category]
+# Agreement A redrawn: shifted south-west, so some of its events leave it and others come in.
 REDRAWN_A = Rect(AGREEMENT_A.area_id, 20.285, 63.807, 20.296, 63.818)
 
 
@@ -80,13 +80,15 @@ def _recomputed(conn: psycopg.Connection) -> dict[str, dict[tuple, int]]:
             if kinds[area] not in ("agreement", "control"):
                 continue
             tables["reporter_days"][(area, day, source, reporter)] += 1
+            # (source, category) keys of the tables that also keep every source ('') and every category ('')
+            keys = ((source, category), ("", category), (source, ""), ("", ""))
             if lat is not None:
                 row = math.floor(lat / STEP)
                 col = math.floor(lon / (STEP / math.cos(math.radians((row + 0.5) * STEP))))
                 tables["incident_grid_days"][(area, day, category, source, row, col)] += 1
-                for key in ((source, category), ("", category), (source, ""), ("", "")):
+                for key in keys:
                     tables["incident_grid_months"][(area, *key, day.replace(day=1), row, col)] += 1
-            for key in ((source, category), ("", category), (source, ""), ("", "")):
+            for key in keys:
                 for first_days in range(day.weekday() + 1, 8):  # c<i>: the week's first i days
                     tables["effect_weeks"][(area, *key, monday, first_days)] += 1
     return {name: {k: n for k, n in counter.items() if n} for name, counter in tables.items()}

@@ -12,6 +12,8 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from trygg.localstack.processes import free_port
 
 
@@ -20,7 +22,14 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_up_runs_the_demo_shows_counts_and_stops_cleanly_on_ctrl_c(tmp_path):
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# Ctrl-C also when `up` runs as a shell's background job, which starts it with SIGINT ignored; SIGTERM as a
+# process manager stops it.
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
     kafka_port, pg_port, web_port, form_port = free_port(), free_port(), free_port(), free_port()
     police_port = free_port()
     env = dict(
@@ -34,7 +43,7 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly_on_ctrl_c(tmp_path):
         POLICE_FEED_PORT=str(police_port),
     )
     up = subprocess.Popen([sys.executable, "-m", "trygg.cli", "up"], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True, preexec_fn=_ignore_sigint)
     output: list[str] = []
     deadline = time.monotonic() + 240
     try:
@@ -59,10 +68,14 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly_on_ctrl_c(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{police_port}/health", timeout=5) as response:
             assert json.load(response) == {"status": "ok"}
     finally:
-        up.send_signal(signal.SIGINT)
-        rest, _ = up.communicate(timeout=60)
+        up.send_signal(stop_signal)
+        try:
+            rest, _ = up.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(up.pid, signal.SIGKILL)  # leave nothing running for the tests after this one
+            raise
     assert up.returncode == 0, rest
     assert "stopped." in rest
     assert not any(_listening(p) for p in (kafka_port, pg_port, web_port, form_port, police_port)), (
-        "Ctrl-C must stop every service"
+        "stopping must stop every service"
     )

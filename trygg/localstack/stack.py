@@ -88,6 +88,10 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
     from trygg.localstack.intake import print_intake, start_intake, stop_intake
     from trygg.localstack.police import start_police_feed
 
+    # Stop on Ctrl-C and on SIGTERM alike, also when started with SIGINT ignored (a shell's background job
+    # inherits that, and Python then never turns Ctrl-C into KeyboardInterrupt).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
     state = settings.state_dir.resolve()
     state.mkdir(parents=True, exist_ok=True)
     broker = Broker(state / "broker.log", port=_local_port(settings.kafka_bootstrap_servers))
