@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import psutil
 import psycopg
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from schemas import Agreement, agreements_from_geojson
 from trygg.adapters.kafka import producer
@@ -295,6 +295,22 @@ def ledger_size(database_url: str) -> int:
 def rejected_rows(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
         return conn.execute("SELECT count(*) FROM rejected_events").fetchone()[0]
+
+
+def consumed_everything(settings: Settings) -> bool:
+    """The processor's group has committed the end offset of every partition of incidents.reported: every
+    message on the topic went through the pipeline (it commits only after the database commit)."""
+    # Never subscribes, so it fetches the group's offsets without joining (no rebalance of the workers).
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                             group_id=settings.processor_app_id, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(settings.topic_incidents_reported, p)
+                      for p in consumer.partitions_for_topic(settings.topic_incidents_reported) or ()]
+        ends = consumer.end_offsets(partitions)
+        committed = {tp: consumer.committed(tp) for tp in partitions}
+    finally:
+        consumer.close()
+    return bool(partitions) and all(committed[tp] is not None and committed[tp] >= ends[tp] for tp in partitions)
 
 
 def read_topic(settings: Settings, topic: str, expected: int, timeout_s: float = 30) -> list[bytes]:

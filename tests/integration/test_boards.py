@@ -163,8 +163,14 @@ def _in(area: str, categories: list[str] | None = None, source: str | None = Non
             and (categories is None or e.category.value in categories) and (source is None or e.source.value == source)]
 
 
-def _windows(agreement: str) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
-    signed, today = WORLD.signed[agreement], NOW.astimezone(STOCKHOLM).date()
+def _today(conn: psycopg.Connection) -> date:
+    """The database's Stockholm date, as the effect functions see it in this transaction (a run that passes
+    midnight must not compare today's windows with yesterday's)."""
+    return conn.execute("SELECT (now() AT TIME ZONE 'Europe/Stockholm')::date").fetchone()[0]
+
+
+def _windows(agreement: str, today: date) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
+    signed = WORLD.signed[agreement]
     before = (signed - timedelta(days=365), min(signed, today))
     after = (signed, max(signed, min(signed + timedelta(days=365), today)))
     return tuple((_local_midnight(a), _local_midnight(b)) for a, b in (before, after))  # type: ignore[return-value]
@@ -246,38 +252,43 @@ def test_map_cells_equal_truth(conns, tier):
 
 @pytest.mark.parametrize("tier", ["postgres", "timescale"])
 def test_effect_panels_show_true_counts_suppressed(conns, tier):
-    before, after = _windows(AGREEMENT)
-    rows = run(conns[tier], q.EFFECT_TABLE)
-    in_order = [c.value for c in Category if c.value in SELECTED]
-    assert [r[0] for r in rows] == [LABEL[c] for c in in_order]
-    for row, category in zip(rows, in_order, strict=True):
-        events = _in(AGREEMENT, [category])
-        assert row[1:3] == (_sup(_count(events, before)), _sup(_count(events, after)))
-        assert row[5] == "–" or "95 % KI" in row[5]
-    headline = run(conns[tier], q.HEADLINE)
-    assert [r[0] for r in headline] == ["I området", "Jämfört med kontrollområdena"]
-    police = run(conns[tier], q.POLICE_VS_ALL)
-    assert [r[1:3] for r in police] == [
-        (_sup(_count(_in(AGREEMENT), before)), _sup(_count(_in(AGREEMENT), after))),
-        (_sup(_count(_in(AGREEMENT, source="police"), before)), _sup(_count(_in(AGREEMENT, source="police"), after))),
-    ]
-    overview = {r[0]: r[3:5] for r in run(conns[tier], q.OVERVIEW)}
-    for agreement, name in WORLD.names.items():
-        b, a = _windows(agreement)
-        assert overview[name] == (_sup(_count(_in(agreement), b)), _sup(_count(_in(agreement), a)))
+    conn = conns[tier]
+    with conn.transaction():  # one now() for the windows and every query
+        today = _today(conn)
+        before, after = _windows(AGREEMENT, today)
+        rows = run(conn, q.EFFECT_TABLE)
+        in_order = [c.value for c in Category if c.value in SELECTED]
+        assert [r[0] for r in rows] == [LABEL[c] for c in in_order]
+        for row, category in zip(rows, in_order, strict=True):
+            events = _in(AGREEMENT, [category])
+            assert row[1:3] == (_sup(_count(events, before)), _sup(_count(events, after)))
+            assert row[5] == "–" or "95 % KI" in row[5]
+        headline = run(conn, q.HEADLINE)
+        assert [r[0] for r in headline] == ["I området", "Jämfört med kontrollområdena"]
+        police = run(conn, q.POLICE_VS_ALL)
+        assert [r[1:3] for r in police] == [
+            (_sup(_count(_in(AGREEMENT), before)), _sup(_count(_in(AGREEMENT), after))),
+            (_sup(_count(_in(AGREEMENT, source="police"), before)), _sup(_count(_in(AGREEMENT, source="police"), after))),
+        ]
+        overview = {r[0]: r[3:5] for r in run(conn, q.OVERVIEW)}
+        for agreement, name in WORLD.names.items():
+            b, a = _windows(agreement, today)
+            assert overview[name] == (_sup(_count(_in(agreement), b)), _sup(_count(_in(agreement), a)))
 
 
 @pytest.mark.parametrize("tier", ["postgres", "timescale"])
 def test_reporting_activity_equals_truth(conns, tier):
+    with conns[tier].transaction():  # one now() for the windows and the query
+        windows = _windows(AGREEMENT, _today(conns[tier]))
+        rows = run(conns[tier], q.REPORTING)
     expected = {}
-    for period, window in zip(("Före", "Efter"), _windows(AGREEMENT), strict=True):
+    for period, window in zip(("Före", "Efter"), windows, strict=True):
         by_source: dict[str, list[IncidentEvent]] = defaultdict(list)
         for e in _in(AGREEMENT):
             if window[0] <= e.occurred_at < window[1]:
                 by_source[q.SOURCE_LABELS_SV[e.source]].append(e)
         for label, events in by_source.items():
             expected[(period, label)] = (_sup(len({e.reporter for e in events})), _sup(len(events)))
-    rows = run(conns[tier], q.REPORTING)
     assert {(r[0], r[1]): (r[2], r[3]) for r in rows} == expected
 
 

@@ -17,7 +17,6 @@ from trygg.adapters.agencies import add_agency
 from trygg.adapters.database import connect, upsert_agreements
 from trygg.importer import run_import
 
-NOW = datetime.now(UTC)
 REQUIRED = ["event_id", "source", "reporter", "category", "occurred_at", "reported_at", "location"]
 # Out at sea: the North Sea (outside Sweden's box) and the Baltic / Gulf of Bothnia (inside the box, so only
 # the agency's scope — Umeå — refuses them).
@@ -60,7 +59,10 @@ def malformed(draw: st.DrawFn) -> bytes:
     elif kind == "naive":
         doc[draw(st.sampled_from(["occurred_at", "reported_at"]))] = "2025-03-01T10:00:00"
     elif kind == "future":
-        moment = (NOW + timedelta(minutes=draw(st.integers(10, 10 * 365 * 24 * 60)))).isoformat()
+        # "now" when the case is drawn, at least a day ahead: far beyond MAX_CLOCK_SKEW_SECONDS, also for the
+        # import of the same payloads minutes later on a loaded machine.
+        ahead = timedelta(minutes=draw(st.integers(24 * 60, 10 * 365 * 24 * 60)))
+        moment = (datetime.now(UTC) + ahead).isoformat()
         doc["occurred_at"] = doc["reported_at"] = moment
     elif kind == "sea":
         lat, lon = draw(st.sampled_from(SEA))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.conftest import settings_for
-from tests.support import WorkerProcess, ledger_size, valid_event, wait_for, world_agreements
+from tests.support import WorkerProcess, consumed_everything, ledger_size, valid_event, wait_for, world_agreements
 from trygg.adapters.database import connect, upsert_agreements
 from trygg.adapters.kafka import create_topics
 from trygg.importer import run_import
@@ -94,7 +94,8 @@ def test_an_interrupted_import_resumes_without_duplicates_and_lists_rejected_lin
     started = time.monotonic()
     wait_for(lambda: ledger_size(settings.database_url) >= LINES - 1000, 150, "99,000 events counted")
     print(f"processor: 99,000 events counted in {time.monotonic() - started:.1f} s")
-    time.sleep(2)  # a repeat counted late would show up here
+    # Once every message on the topic is consumed, a repeat counted late would have shown up.
+    wait_for(lambda: consumed_everything(settings), 60, "the processor to commit the end of the topic")
     assert ledger_size(settings.database_url) == LINES - 1000
     worker.assert_alive()
 
@@ -124,7 +125,7 @@ def test_an_import_waits_for_an_absent_broker_and_loses_nothing(postgres, databa
         assert "3000 godkända" in log.read_text()
         worker.start()
         wait_for(lambda: ledger_size(database) >= 3000, 120, "3,000 imported events counted")
-        time.sleep(2)
+        wait_for(lambda: consumed_everything(settings), 60, "the processor to commit the end of the topic")
         assert ledger_size(database) == 3000
         worker.assert_alive()
     finally:
