@@ -18,6 +18,18 @@ from trygg.localstack.processes import Broker, Postgres
 from trygg.settings import Settings, load_settings
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary files under the checkout's git-ignored state folder, unless --basetemp is given.
+
+    pytest's default root is shared by every run of the user and each run deletes all but the newest three
+    `pytest-N` folders there: a second test run on the machine would delete the data folder of this run's
+    PostgreSQL while it runs.
+    """
+    if config.option.basetemp is None:
+        config.option.basetemp = str(config.rootpath / ".trygg" / "pytest")
+
+
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     started = Broker(tmp_path_factory.mktemp("broker") / "broker.log").start()
