@@ -10,12 +10,15 @@ from pydantic import BaseModel
 from schemas.agreement import Agreement
 from schemas.incident import IncidentEvent
 from schemas.rejection import Rejection
+from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
 
 JSON_DIR = Path(__file__).resolve().parent / "json"
 EXPORTED: dict[str, type[BaseModel]] = {
     "incident-event": IncidentEvent,
     "rejection": Rejection,
     "agreement": Agreement,
+    "survey-wave-event": SurveyWaveEvent,
+    "pulse-answer-event": PulseAnswerEvent,
 }
 
 

@@ -31,6 +31,13 @@ class RejectionReason(str, enum.Enum):
     note_too_long = "note_too_long"
     outside_scope = "outside_scope"  # an agency reporting for a municipality or agreement not in its scope
     unmapped_police_type = "unmapped_police_type"  # a police event type with no category of ours
+    unknown_event_kind = "unknown_event_kind"  # surveys.reported: neither survey_wave nor pulse_answer
+    unknown_area = "unknown_area"  # a survey wave for an area that is not registered
+    unknown_question = "unknown_question"  # not in the question registry (schemas.survey.QUESTIONS)
+    unknown_answer = "unknown_answer"  # an answer code the question does not have
+    counts_do_not_add_up = "counts_do_not_add_up"  # answer counts that do not sum to the respondents
+    period_reversed = "period_reversed"  # fielded_until before fielded_from
+    duplicate_question = "duplicate_question"  # one question twice in one wave
     storage_failed = "storage_failed"  # valid on its face, refused by the database (a bug to look at)
 
 

@@ -64,6 +64,7 @@ def settings_for(bootstrap: str, database_url: str, **overrides: object) -> Sett
         topic_incidents_reported=f"incidents.reported.{suffix}",
         topic_incidents_rejected=f"incidents.rejected.{suffix}",
         topic_agreements=f"agreements.{suffix}",
+        topic_surveys_reported=f"surveys.reported.{suffix}",
         processor_app_id=f"trygg-test-{suffix}",
         processor_web_port=0,
         rollup_refresh_seconds=1.0,

@@ -18,7 +18,8 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
 
     with connect(settings.database_url) as conn:
         applied = migrate(
-            conn, writer_password=settings.database_writer_password, reader_password=settings.database_reader_password
+            conn, writer_password=settings.database_writer_password, reader_password=settings.database_reader_password,
+            survey_thresholds=(settings.survey_min_respondents, settings.survey_suppress_below),
         )
         tier = detect_tier(conn)
     names = ", ".join(m.path.name for m in applied) or "nothing to do"
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     __import__("trygg.cli_report").cli_report.register(sub)
     __import__("trygg.cli_effect").cli_effect.register(sub)
     __import__("trygg.cli_boards").cli_boards.register(sub)
+    __import__("trygg.cli_surveys").cli_surveys.register(sub)
     return parser
 
 

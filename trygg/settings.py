@@ -28,9 +28,11 @@ class Settings(BaseSettings):
     topic_incidents_reported: str = "incidents.reported"
     topic_incidents_rejected: str = "incidents.rejected"
     topic_agreements: str = "agreements"
+    topic_surveys_reported: str = "surveys.reported"
     incidents_partitions: int = Field(6, ge=1)
     rejected_partitions: int = Field(1, ge=1)
     agreements_partitions: int = Field(1, ge=1)
+    surveys_partitions: int = Field(1, ge=1)
     topic_replication_factor: int = Field(1, ge=1)
 
     processor_app_id: str = "trygg-processor"
@@ -47,6 +49,13 @@ class Settings(BaseSettings):
     rejection_retention_days: int = Field(90, ge=1)
     rollup_refresh_seconds: float = Field(
         5.0, gt=0, description="TimescaleDB: how often late-arriving data is folded into the rollups"
+    )
+
+    survey_min_respondents: int = Field(
+        100, ge=1, description="respondents each window needs for a perceived-safety estimate (else too_few)"
+    )
+    survey_suppress_below: int = Field(
+        30, ge=1, description="shares from fewer respondents (or pulse taps) are not shown"
     )
 
     relay_batch_size: int = Field(500, ge=1, description="outbox rows the relay publishes per transaction")

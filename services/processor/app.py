@@ -7,6 +7,8 @@ incidents.reported --(agent `count_incidents`, micro-batches)--> writer process 
 Offsets are acknowledged only after the database commit, so a crash means redelivery, never loss, and
 the ledger turns redelivery into a no-op.
 
+surveys.reported --(agent `count_perceived_safety`)--> the same writer process: survey waves (a newer import
+    replaces its wave) and pulse answers, ledger and dead letters as above.
 agreements --(agent `watch_agreements`)--> the area index is rebuilt before the next batch.
 """
 
@@ -51,11 +53,12 @@ def create_app(settings: Settings) -> faust.App:
     reported = app.topic(settings.topic_incidents_reported, key_serializer="raw", value_serializer="raw")
     rejected = app.topic(settings.topic_incidents_rejected, key_serializer="raw", value_serializer="raw")
     agreements = app.topic(settings.topic_agreements, key_serializer="raw", value_serializer="raw")
+    surveys = app.topic(settings.topic_surveys_reported, key_serializer="raw", value_serializer="raw")
     pending_refresh = asyncio.Event()
 
-    async def settle(stream: faust.StreamT, events: list) -> None:
+    async def settle(stream: faust.StreamT, events: list, write=writer.write) -> None:  # type: ignore[no-untyped-def]
         """Write one batch, dead-letter its rejections, and only then let Faust commit its offsets."""
-        letters, result = await writer.write(
+        letters, result = await write(
             [(e.message.partition, e.message.offset, e.message.value or b"") for e in events]
         )
         for key, value in letters:
@@ -91,6 +94,15 @@ def create_app(settings: Settings) -> faust.App:
             task = asyncio.ensure_future(settle(stream, events))
             task.add_done_callback(stop_hard_on_failure)
             in_flight.add(task)
+
+    @app.agent(surveys)
+    async def count_perceived_safety(stream: faust.StreamT) -> None:
+        # Survey waves and pulse answers are few: one batch at a time, through the same writer process.
+        await writer.start()
+        async for events in stream.noack_take(settings.batch_max_events, within=settings.batch_max_seconds):
+            task = asyncio.ensure_future(settle(stream, events, writer.write_perceived_safety))
+            task.add_done_callback(stop_hard_on_failure)
+            await asyncio.wait([task])
 
     @app.agent(agreements)
     async def watch_agreements(stream: faust.StreamT) -> None:

@@ -12,9 +12,12 @@ from functools import partial
 import psycopg
 
 from schemas import FieldError, IncidentEvent, Rejection, RejectionReason
+from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
 from trygg.adapters import database
 from trygg.adapters.database import BatchResult, RejectedRow, StaleIndex
+from trygg.adapters.surveys import known_areas_and_sites, store_perceived_safety
 from trygg.domain.placement import AreaIndex, Placement
+from trygg.domain.surveys import validate_perceived_safety
 from trygg.domain.validation import reject, validate_event
 from trygg.settings import Settings
 
@@ -100,20 +103,22 @@ class BatchWriter:
                 self.stop.wait(delay)
                 delay = min(delay * 2, 5.0)
 
-    def write(self, messages: Sequence[RawMessage]) -> tuple[Sorted, BatchResult]:
-        """Validate, place and store one batch. Blocking: the agent runs it in the writer process.
+    def write(self, messages: Sequence[RawMessage], once=None) -> tuple[Sorted, BatchResult]:  # type: ignore[no-untyped-def]
+        """Validate, place and store one batch (with `once`, default an incident batch). Blocking: the agent
+        runs it in the writer process.
 
         A batch the database refuses for its content (not for being away) is split until the one event
         to blame is found; that event is dead-lettered, the others are stored, and the stream goes on.
         """
+        once = once or self._write_once
         try:
-            return self._write_once(messages)
+            return once(messages)
         except psycopg.Error as exc:
             if len(messages) == 1:
                 return self._unstorable(messages[0], exc)
             half = len(messages) // 2
-            first, first_result = self.write(messages[:half])
-            second, second_result = self.write(messages[half:])
+            first, first_result = self.write(messages[:half], once)
+            second, second_result = self.write(messages[half:], once)
             merged = Sorted(first.placed + second.placed, first.rejected + second.rejected)
             return merged, BatchResult(
                 *(getattr(first_result, k) + getattr(second_result, k) for k in ("accepted", "duplicates", "rejected"))
@@ -146,6 +151,27 @@ class BatchWriter:
                 self.mark_index_stale()
                 continue
             return batch, result
+
+    def write_perceived_safety(self, messages: Sequence[RawMessage]) -> tuple[list[RejectedRow], BatchResult]:
+        """Validate and store one batch of `surveys.reported` (survey waves, pulse answers) exactly once."""
+        batch, result = self.write(messages, self._write_perceived_safety_once)
+        return batch.rejected, result
+
+    def _write_perceived_safety_once(self, messages: Sequence[RawMessage]) -> tuple[Sorted, BatchResult]:
+        def work(conn: psycopg.Connection) -> tuple[Sorted, BatchResult]:
+            areas, sites = known_areas_and_sites(conn)
+            now = datetime.now(UTC)
+            valid: list[SurveyWaveEvent | PulseAnswerEvent] = []
+            rejected: list[RejectedRow] = []
+            for m in messages:
+                outcome = validate_perceived_safety(m.value, now=now, known_areas=areas, known_sites=sites)
+                if isinstance(outcome, Rejection):
+                    rejected.append(RejectedRow(m.partition, m.offset, outcome))
+                else:
+                    valid.append(outcome)
+            return Sorted(rejected=rejected), store_perceived_safety(conn, valid, rejected)
+
+        return self._run(work)
 
     def maintain(self) -> None:
         """Erase expired free text and old rejection records."""

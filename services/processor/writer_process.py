@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from services.processor.batch import BatchWriter, RawMessage
-from trygg.adapters.database import BatchResult
+from trygg.adapters.database import BatchResult, RejectedRow
 from trygg.settings import Settings, configure_logging
 
 log = logging.getLogger(__name__)
@@ -60,17 +60,25 @@ def _write(messages: Sequence[tuple[int, int, bytes]], index_generation: int) ->
         _writer.mark_index_stale()
         _index_generation = index_generation
     batch, result = _writer.write([RawMessage(*m) for m in messages])
-    topic = _writer.settings.topic_incidents_reported
-    letters = [
+    return _dead_letters(batch.rejected, _writer.settings.topic_incidents_reported), result
+
+
+def _dead_letters(rejected: Sequence[RejectedRow], topic: str) -> list[DeadLetter]:
+    return [
         (
             f"{row.partition}:{row.offset}".encode(),
             row.rejection.model_copy(
                 update={"source_topic": topic, "source_partition": row.partition, "source_offset": row.offset}
             ).model_dump_json().encode(),
         )
-        for row in batch.rejected
+        for row in rejected
     ]
-    return letters, result
+
+
+def _write_perceived_safety(messages: Sequence[tuple[int, int, bytes]]) -> tuple[list[DeadLetter], BatchResult]:
+    assert _writer is not None
+    rejected, result = _writer.write_perceived_safety([RawMessage(*m) for m in messages])
+    return _dead_letters(rejected, _writer.settings.topic_surveys_reported), result
 
 
 def _load_index() -> None:
@@ -119,6 +127,12 @@ class WriterProcess:
     async def write(self, messages: Sequence[tuple[int, int, bytes]]) -> tuple[list[DeadLetter], BatchResult]:
         """Validate, place and store one batch; returns its dead letters and counts."""
         return await self._call(_write, messages, self._index_generation)
+
+    async def write_perceived_safety(
+        self, messages: Sequence[tuple[int, int, bytes]]
+    ) -> tuple[list[DeadLetter], BatchResult]:
+        """Validate and store one batch of survey waves and pulse answers; returns its dead letters and counts."""
+        return await self._call(_write_perceived_safety, messages)
 
     async def refresh_rollups(self) -> None:
         await self._call(_refresh_rollups)

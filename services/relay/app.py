@@ -1,4 +1,5 @@
-"""`trygg relay`: move events from the PostgreSQL outbox to `incidents.reported`, at least once.
+"""`trygg relay`: move events from the PostgreSQL outbox to `incidents.reported` (and survey waves and pulse
+answers to `surveys.reported`), at least once.
 
 Each round locks a slice of unsent rows (SKIP LOCKED, so several relays may run), produces them, waits
 for the broker's acknowledgement and only then marks them sent and erases their payload, all in one
@@ -25,16 +26,20 @@ def relay_once(conn: psycopg.Connection, prod: KafkaProducer, settings: Settings
     """Publish one slice of the outbox; returns how many rows were sent. Raises (and keeps the rows) on failure."""
     with conn.transaction():
         rows = conn.execute(
-            """SELECT event_id, payload FROM outbox WHERE sent_at IS NULL
+            """SELECT event_id, payload, stream FROM outbox WHERE sent_at IS NULL
                ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED""",
             (settings.relay_batch_size,),
         ).fetchall()
         if not rows:
             return 0
-        deliver(prod, settings.topic_incidents_reported, ((str(event_id), bytes(payload)) for event_id, payload in rows))
+        topics = {"incidents": settings.topic_incidents_reported, "surveys": settings.topic_surveys_reported}
+        for stream, topic in topics.items():
+            messages = [(str(event_id), bytes(payload)) for event_id, payload, s in rows if s == stream]
+            if messages:
+                deliver(prod, topic, messages)
         conn.execute(
             "UPDATE outbox SET sent_at = now(), payload = NULL WHERE event_id = ANY(%s)",
-            ([event_id for event_id, _ in rows],),
+            ([event_id for event_id, _, _ in rows],),
         )
     return len(rows)
 

@@ -150,23 +150,29 @@ def store_batch(
                 )
             _ensure_municipalities(cur, {placements[id(e)].municipality for e in fresh} - {None})
             _insert_counts(cur, count_increments((e, placements[id(e)]) for e in fresh))
-        if rejected:
-            cur.execute(
-                """INSERT INTO rejected_events (source_partition, source_offset, payload_sha256, rejected_at,
-                                                reason, field)
-                   SELECT * FROM unnest(%b::int[], %b::bigint[], %b::text[], %b::timestamptz[], %b::text[],
-                                        %b::text[])
-                   ON CONFLICT DO NOTHING""",
-                (
-                    [r.partition for r in rejected],
-                    [r.offset for r in rejected],
-                    [r.payload_sha256 for r in rejected],
-                    [r.rejection.rejected_at for r in rejected],
-                    [r.rejection.reason.value for r in rejected],
-                    [r.rejection.errors[0].field for r in rejected],
-                ),
-            )
+        insert_rejections(cur, rejected)
     return BatchResult(accepted=len(fresh), duplicates=len(placed) - len(fresh), rejected=len(rejected))
+
+
+def insert_rejections(cur: psycopg.Cursor, rejected: Sequence[RejectedRow], stream: str = "incidents") -> None:
+    """Record rejections (reason only, no payload) of one input stream ('incidents' or 'surveys')."""
+    if not rejected:
+        return
+    cur.execute(
+        """INSERT INTO rejected_events (stream, source_partition, source_offset, payload_sha256, rejected_at,
+                                        reason, field)
+           SELECT %s, * FROM unnest(%b::int[], %b::bigint[], %b::text[], %b::timestamptz[], %b::text[], %b::text[])
+           ON CONFLICT DO NOTHING""",
+        (
+            stream,
+            [r.partition for r in rejected],
+            [r.offset for r in rejected],
+            [r.payload_sha256 for r in rejected],
+            [r.rejection.rejected_at for r in rejected],
+            [r.rejection.reason.value for r in rejected],
+            [r.rejection.errors[0].field for r in rejected],
+        ),
+    )
 
 
 def _ensure_municipalities(cur: psycopg.Cursor, municipalities: Iterable[str]) -> None:

@@ -30,6 +30,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.topic_incidents_reported, settings.incidents_partitions, {}),
         TopicSpec(settings.topic_incidents_rejected, settings.rejected_partitions, {}),
         TopicSpec(settings.topic_agreements, settings.agreements_partitions, {"cleanup.policy": "compact"}),
+        TopicSpec(settings.topic_surveys_reported, settings.surveys_partitions, {}),
     ]
 
 

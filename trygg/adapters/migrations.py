@@ -57,11 +57,13 @@ def migrate(
     writer_password: str | None = None,
     reader_password: str | None = None,
     up_to: int | None = None,
+    survey_thresholds: tuple[int, int] | None = None,
 ) -> list[Migration]:
     """Apply every pending migration (up to version `up_to`, if given), each in its own transaction; returns the
     ones applied now.
 
-    `conn` must be in autocommit mode (see trygg.adapters.database.connect).
+    `conn` must be in autocommit mode (see trygg.adapters.database.connect). Afterwards the survey question
+    registry is synced from the code, and `survey_thresholds` (min_respondents, suppress_below) are set if given.
     """
     conn.execute(
         """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -87,7 +89,28 @@ def migrate(
                 (migration.version, migration.name, tier, migration.checksum),
             )
         done.append(migration)
+    if conn.execute("SELECT to_regclass('survey_questions') IS NOT NULL").fetchone()[0]:
+        _sync_survey_registry(conn, survey_thresholds)
     for role, password in (("trygg_writer", writer_password), ("trygg_reader", reader_password)):
         if password:
             conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
     return done
+
+
+def _sync_survey_registry(conn: psycopg.Connection, thresholds: tuple[int, int] | None) -> None:
+    """Upsert schemas.survey.QUESTIONS into survey_questions (its one source is the code) and set the thresholds."""
+    from schemas.survey import QUESTIONS
+
+    with conn.transaction():
+        for position, q in enumerate(QUESTIONS.values(), start=1):
+            conn.execute(
+                """INSERT INTO survey_questions (question_id, text_sv, text_en, direction, answers, safe_answers, position)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (question_id) DO UPDATE SET text_sv = EXCLUDED.text_sv, text_en = EXCLUDED.text_en,
+                       direction = EXCLUDED.direction, answers = EXCLUDED.answers,
+                       safe_answers = EXCLUDED.safe_answers, position = EXCLUDED.position""",
+                (q.question_id, q.text_sv, q.text_en, q.direction.value, sorted(q.answers), sorted(q.safe_answers),
+                 position),
+            )
+        if thresholds is not None:
+            conn.execute("UPDATE survey_thresholds SET min_respondents = %s, suppress_below = %s", thresholds)

@@ -12,6 +12,7 @@ from typing import Literal
 import psycopg
 
 from schemas import IncidentEvent
+from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
 from trygg.adapters.kafka import event_message
 
 Outcome = Literal["accepted", "duplicate"]
@@ -60,6 +61,21 @@ def enqueue(
     if publish is not None and new_messages:
         publish(new_messages)
     return outcomes
+
+
+def enqueue_perceived_safety(conn: psycopg.Connection, events: Sequence[SurveyWaveEvent | PulseAnswerEvent]) -> int:
+    """Store survey waves or pulse answers for the relay (stream 'surveys'), inside the caller's transaction.
+
+    Returns how many were new (an event_id already in the outbox is a repeat and changes nothing).
+    """
+    if not events:
+        return 0
+    return conn.execute(
+        """INSERT INTO outbox (event_id, source, payload, stream)
+           SELECT i, k, p, 'surveys' FROM unnest(%b::uuid[], %b::text[], %b::bytea[]) AS e(i, k, p)
+           ON CONFLICT DO NOTHING""",
+        ([e.event_id for e in events], [e.kind for e in events], [e.model_dump_json().encode() for e in events]),
+    ).rowcount
 
 
 def unsent(conn: psycopg.Connection) -> int:

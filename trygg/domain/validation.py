@@ -22,7 +22,8 @@ _MESSAGES = {
 }
 
 
-def _field_error(error: dict) -> FieldError:
+def field_error(error: dict) -> FieldError:
+    """One pydantic error as a FieldError with our reason."""
     field = ".".join(str(p) for p in error["loc"])
     if error["type"] == "json_invalid":
         return FieldError(field="", reason=RejectionReason.invalid_json, message=error["msg"])
@@ -74,20 +75,27 @@ def reject(raw: bytes, errors: list[FieldError], now: datetime) -> Rejection:
     )
 
 
-def validate_event(
-    raw: bytes, *, now: datetime, max_clock_skew: timedelta, known_sites: Container[str]
-) -> IncidentEvent | Rejection:
-    """Validate one raw message. Never raises: every failure becomes a Rejection."""
+def reject_if_not_utf8(raw: bytes, now: datetime) -> Rejection | None:
+    """The dead letter for a payload that is not UTF-8 text, else None."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"payload is not UTF-8 text (byte {exc.start})"
         return reject(raw, [FieldError(field="", reason=RejectionReason.invalid_json, message=message)], now)
+    return None
+
+
+def validate_event(
+    raw: bytes, *, now: datetime, max_clock_skew: timedelta, known_sites: Container[str]
+) -> IncidentEvent | Rejection:
+    """Validate one raw message. Never raises: every failure becomes a Rejection."""
+    if (not_text := reject_if_not_utf8(raw, now)) is not None:
+        return not_text
     try:
         # Strict: a Unix number is not a timestamp, `true` is not a coordinate or a version.
         event = IncidentEvent.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        errors = [_field_error(err) for err in exc.errors(include_url=False, include_input=False)]
+        errors = [field_error(err) for err in exc.errors(include_url=False, include_input=False)]
         return reject(raw, errors, now)
     future = [
         FieldError(field=name, reason=reason, message=f"{moment.isoformat()} lies in the future")

@@ -106,7 +106,8 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
         postgres.start()
         with connect(settings.database_url) as conn:
             applied = migrate(conn, writer_password=settings.database_writer_password,
-                              reader_password=settings.database_reader_password)
+                              reader_password=settings.database_reader_password,
+                              survey_thresholds=(settings.survey_min_respondents, settings.survey_suppress_below))
         print(f"• migrations applied: {', '.join(m.path.name for m in applied) or 'none pending'}")
         create_topics(settings)
         worker = start_worker(settings, state / "worker.log")
