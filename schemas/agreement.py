@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from schemas.incident import SWEDEN_LAT, SWEDEN_LON, SourceKind
 
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+# Starts with a letter or digit: "." and ".." are no ids (agreement ids name folders, e.g. `trygg report`'s).
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=IDENTIFIER_PATTERN)]
 
 # A partner reports as the kind of source it is: one vocabulary for both.
 PartnerRole = SourceKind

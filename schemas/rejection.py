@@ -29,7 +29,8 @@ class RejectionReason(str, enum.Enum):
     missing_municipality = "missing_municipality"
     unknown_site = "unknown_site"
     note_too_long = "note_too_long"
-    outside_scope = "outside_scope"  # an agency reporting for a municipality or agreement not in its scope
+    outside_scope = "outside_scope"  # an agency reporting for a place, source or reporter not in its scope
+    event_id_taken = "event_id_taken"  # another sender's event has this event_id
     unmapped_police_type = "unmapped_police_type"  # a police event type with no category of ours
     unknown_event_kind = "unknown_event_kind"  # surveys.reported: neither survey_wave nor pulse_answer
     unknown_area = "unknown_area"  # a survey wave for an area that is not registered

@@ -10,6 +10,7 @@ import json
 import random
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections import Counter
@@ -21,10 +22,12 @@ from zoneinfo import ZoneInfo
 
 import psutil
 import psycopg
+import uvicorn
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas import Agreement, agreements_from_geojson
 from trygg.adapters.kafka import producer
+from trygg.localstack.processes import wait_for_port
 from trygg.localstack.stack import start_worker
 from trygg.settings import Settings
 
@@ -71,6 +74,24 @@ class WorkerProcess:
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+class AppServer:
+    """An ASGI app under uvicorn on 127.0.0.1:port in a background thread (a real HTTP server)."""
+
+    def __init__(self, app: object, port: int) -> None:
+        self.port = port
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> AppServer:
+        self.thread.start()
+        wait_for_port(self.port, 15)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str, interval: float = 0.5) -> None:

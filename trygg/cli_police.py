@@ -24,7 +24,7 @@ def _agencies_add(settings: Settings, args: argparse.Namespace) -> int:
         print("fel: ange minst en --municipality eller --agreement (error: give a scope)", file=sys.stderr)
         return 2
     with connect(settings.database_url) as conn:
-        token = add_agency(conn, args.agency_id, args.source, args.municipality, args.agreement)
+        token = add_agency(conn, args.agency_id, args.source, args.municipality, args.agreement, args.reporter)
     print(f"agency {args.agency_id}: token (shown once, store it safely):\n{token}")
     return 0
 
@@ -85,6 +85,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      choices=["police", "municipality", "shop", "property_owner", "school"])
     add.add_argument("--municipality", action="append", default=[], help="may report for this municipality")
     add.add_argument("--agreement", action="append", default=[], help="may report for this agreement's area")
+    add.add_argument("--reporter", action="append", default=[],
+                     help="a reporter id its events may carry besides the agency's own id (e.g. a station)")
     add.set_defaults(run=_agencies_add)
     agencies.add_parser("list", help="agencies and their scope").set_defaults(run=_agencies_list)
     revoke = agencies.add_parser("revoke", help="revoke an agency's token")

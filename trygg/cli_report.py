@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,11 @@ from trygg.settings import Settings
 
 
 def default_out(settings: Settings, agreement_id: str) -> Path:
+    """STATE_DIR/reports/<agreement id>; LookupError for what is no agreement id (".." would be STATE_DIR)."""
+    from schemas.agreement import IDENTIFIER_PATTERN
+
+    if len(agreement_id) > 64 or not re.fullmatch(IDENTIFIER_PATTERN, agreement_id):
+        raise LookupError(f"{agreement_id!r} is not an agreement id (letters, digits and _.:- , first a letter or digit)")
     return settings.state_dir / "reports" / agreement_id
 
 

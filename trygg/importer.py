@@ -101,7 +101,7 @@ def summary(state: ImportState, path: Path, fmt: str, lines: int, rejections: li
 
 def _commit_waiting_for_broker(
     settings: Settings, conn: psycopg.Connection, state: ImportState, numbers: list[int], outcomes: list[Outcome],
-    prod: KafkaProducer | None, bar: tqdm,
+    agency: Agency | None, prod: KafkaProducer | None, bar: tqdm,
 ) -> KafkaProducer:
     """Commit one batch; while the broker is away, say so and retry it with a fresh producer (Ctrl-C is safe)."""
     delay = 1.0
@@ -109,7 +109,7 @@ def _commit_waiting_for_broker(
         try:
             prod = prod or producer(settings, **FAIL_FAST)
             commit_import_batch(conn, state, numbers, outcomes, numbers[-1],
-                                publish=partial(deliver, prod, settings.topic_incidents_reported))
+                                publish=partial(deliver, prod, settings.topic_incidents_reported), agency=agency)
             return prod
         except KafkaError as exc:
             bar.write(f"Kafka ({settings.kafka_bootstrap_servers}) svarar inte / is not answering "
@@ -151,7 +151,7 @@ def run_import(
                 numbers = [n for n, _ in batch]
                 outcomes = evaluate([item for _, item in batch], agency=agency, index=index, now=datetime.now(UTC),
                                     max_clock_skew=skew, known_sites=index.sites)
-                prod = _commit_waiting_for_broker(settings, conn, state, numbers, outcomes, prod, bar)
+                prod = _commit_waiting_for_broker(settings, conn, state, numbers, outcomes, agency, prod, bar)
                 bar.update(min(numbers[-1], lines) - bar.n)
         finally:
             if prod is not None:

@@ -5,11 +5,13 @@ Every accepted event is in the outbox (committed) before the answer leaves; the 
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -23,6 +25,9 @@ from trygg.domain.placement import AreaIndex
 from trygg.settings import Settings, load_settings
 
 NDJSON = "application/x-ndjson"
+RETRY_AFTER_S = 30  # what a refused sender is told to wait while the database is away
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Database:
@@ -34,18 +39,26 @@ class Database:
         self._lock = threading.Lock()
         self._index: AreaIndex | None = None
 
-    @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
-        try:
-            conn = self._idle.get_nowait()
-        except queue.Empty:
-            conn = connect(self.url)
-        try:
-            yield conn
-        except BaseException:
-            conn.close()  # its state is unknown after a failure: never given back
-            raise
-        self._idle.put(conn)
+    def run(self, work: Callable[[psycopg.Connection], T]) -> T:
+        """`work(conn)` on a reused connection. One that went stale while idle (PostgreSQL restarted) is
+        replaced and the work tried once more on a fresh one; a failure on a fresh one is raised."""
+        while True:
+            try:
+                conn, reused = self._idle.get_nowait(), True
+            except queue.Empty:
+                conn, reused = connect(self.url), False
+            try:
+                result = work(conn)
+            except psycopg.OperationalError:
+                conn.close()  # its state is unknown after a failure: never given back
+                if reused:
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+            self._idle.put(conn)
+            return result
 
     def index(self, conn: psycopg.Connection) -> AreaIndex:
         revision = conn.execute("SELECT revision FROM area_revision").fetchone()[0]
@@ -55,8 +68,7 @@ class Database:
             return self._index
 
     def agency(self, token: str) -> Agency | None:
-        with self.connection() as conn:
-            return agency_by_token(conn, token)
+        return self.run(lambda conn: agency_by_token(conn, token))
 
     def close(self) -> None:
         while not self._idle.empty():
@@ -72,16 +84,52 @@ def bearer(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+class TooLarge(Exception):
+    """The request body passed its limit; nothing more of it is read."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read only up to `limit` bytes: a declared or a chunked body beyond it raises TooLarge."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise TooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge
+    return bytes(body)
+
+
+def batch_items(kind: str, body: bytes) -> list:
+    """The items of a batch body (NDJSON lines or JSON array items), each checked on its own later."""
+    if kind == NDJSON:
+        return list(split_ndjson(body.splitlines()))
+    return split_json_array(body)
+
+
 def ingest(db: Database, settings: Settings, agency: Agency, items: list) -> list:
     """Validate and scope-check a batch, enqueue the accepted ones in one transaction; outcomes in order."""
-    with db.connection() as conn:
+    def work(conn: psycopg.Connection) -> list:
         index = db.index(conn)
         outcomes = evaluate(
             items, agency=agency, index=index, now=datetime.now(UTC),
             max_clock_skew=timedelta(seconds=settings.max_clock_skew_seconds), known_sites=index.sites,
         )
         with conn.transaction():
-            return enqueue_outcomes(conn, outcomes)
+            return enqueue_outcomes(conn, outcomes, agency)
+    return db.run(work)
+
+
+def ingest_body(db: Database, settings: Settings, agency: Agency, kind: str, body: bytes) -> list | JSONResponse:
+    """Parse (per item) and ingest a batch body; a refusal of the whole request as its answer."""
+    try:
+        items = batch_items(kind, body)
+    except ValueError as exc:
+        return error(400, str(exc))
+    if len(items) > MAX_BATCH_EVENTS:
+        return error(413, f"{len(items)} events in one batch; at most {MAX_BATCH_EVENTS} per request")
+    return ingest(db, settings, agency, items)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -99,12 +147,17 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict:
-        with db.connection() as conn:
-            conn.execute("SELECT 1")
+        db.run(lambda conn: conn.execute("SELECT 1"))
         return {"status": "ok"}
 
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_away(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", (str(exc).strip().splitlines() or [type(exc).__name__])[0])
+        return error(503, "the database is unavailable; nothing of this request was stored, send it again later",
+                     **{"Retry-After": str(RETRY_AFTER_S)})
+
     @app.post("/v1/incidents")
-    async def incidents(request: Request) -> JSONResponse:
+    async def incidents(request: Request) -> Response:
         token = bearer(request)
         agency = await run_in_threadpool(db.agency, token) if token else None
         if agency is None:
@@ -113,27 +166,20 @@ def create_app(settings: Settings) -> FastAPI:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind not in (NDJSON, "application/json"):
             return error(415, f"send {NDJSON} (one event per line) or application/json (an array of events)")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > settings.police_feed_max_body_bytes:
-                return error(413, f"body larger than {settings.police_feed_max_body_bytes} bytes; "
-                                  f"split it into batches of at most {MAX_BATCH_EVENTS} events")
-        if kind == NDJSON:
-            items: list = list(split_ndjson(bytes(body).splitlines()))
-        else:
-            try:
-                items = split_json_array(bytes(body))
-            except ValueError as exc:
-                return error(400, str(exc))
-        if len(items) > MAX_BATCH_EVENTS:
-            return error(413, f"{len(items)} events in one batch; at most {MAX_BATCH_EVENTS} per request")
-        outcomes = await run_in_threadpool(ingest, db, settings, agency, items)
+        try:
+            body = await read_body(request, settings.police_feed_max_body_bytes)
+        except TooLarge:
+            return error(413, f"body larger than {settings.police_feed_max_body_bytes} bytes; "
+                              f"split it into batches of at most {MAX_BATCH_EVENTS} events")
+        # Parsing a 32 MB body is CPU work: off the event loop, like validation.
+        outcomes = await run_in_threadpool(ingest_body, db, settings, agency, kind, body)
+        if isinstance(outcomes, Response):
+            return outcomes
         counts = {status: sum(o.status == status for o in outcomes) for status in ("accepted", "duplicate", "rejected")}
-        body = (f'{{"accepted": {counts["accepted"]}, "duplicates": {counts["duplicate"]}, '
-                f'"rejected": {counts["rejected"]}, "results": [' + ",\n".join(
-                    o.json_text(i) for i, o in enumerate(outcomes)) + "]}")
-        return Response(body.encode(), media_type="application/json")
+        answer = (f'{{"accepted": {counts["accepted"]}, "duplicates": {counts["duplicate"]}, '
+                  f'"rejected": {counts["rejected"]}, "results": [' + ",\n".join(
+                      o.json_text(i) for i, o in enumerate(outcomes)) + "]}")
+        return Response(answer.encode(), media_type="application/json")
 
     app.include_router(open311_router(db, settings))
     return app

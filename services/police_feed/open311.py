@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+import orjson
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -18,6 +20,7 @@ from trygg.domain.police_intake import Agency, number_or_text
 from trygg.settings import Settings
 
 PREFIX = "/open311/v2"
+MAX_REQUEST_BYTES = 65536
 
 _HINTS = {
     Category.shoplifting: "Stöld av varor ur en butik",
@@ -65,9 +68,12 @@ def request_event(agency: Agency, fields: dict, now: datetime) -> dict:
 
 
 def open311_router(db, settings: Settings) -> APIRouter:  # type: ignore[no-untyped-def]
-    from services.police_feed.app import ingest
+    from services.police_feed.app import TooLarge, ingest, read_body
 
     router = APIRouter(prefix=PREFIX)
+
+    async def authenticated(token: object) -> Agency | None:
+        return await run_in_threadpool(db.agency, token) if isinstance(token, str) and token else None
 
     @router.get("/services.json")
     def list_services() -> list[dict]:
@@ -75,22 +81,29 @@ def open311_router(db, settings: Settings) -> APIRouter:  # type: ignore[no-unty
 
     @router.post("/requests.json")
     async def create_request(request: Request) -> JSONResponse:
+        # A key in the query string is checked before a byte of the body is read; a key in the body (as
+        # GeoReport v2 clients send it) only after reading at most MAX_REQUEST_BYTES of it.
+        agency = await authenticated(request.query_params.get("api_key"))
+        if agency is None and "api_key" in request.query_params:
+            return _errors(403, "missing, unknown or revoked api_key")
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if int(request.headers.get("content-length") or 0) > 65536:
-            return _errors(413, "request too large")
+        if kind not in ("application/json", "application/x-www-form-urlencoded"):
+            return _errors(415, "send application/x-www-form-urlencoded or application/json")
+        try:
+            body = await read_body(request, MAX_REQUEST_BYTES)
+        except TooLarge:
+            return _errors(413, f"request larger than {MAX_REQUEST_BYTES} bytes")
         try:
             if kind == "application/json":
-                fields = json.loads(await request.body())
+                fields = orjson.loads(body)
                 if not isinstance(fields, dict):
                     return _errors(400, "expected a JSON object")
-            elif kind == "application/x-www-form-urlencoded":
-                fields = dict((await request.form()).items())
             else:
-                return _errors(415, "send application/x-www-form-urlencoded or application/json")
-        except (ValueError, RecursionError):
+                fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=40))
+        except (ValueError, UnicodeDecodeError):
             return _errors(400, "the body could not be read")
-        token = fields.get("api_key")
-        agency = await run_in_threadpool(db.agency, token) if isinstance(token, str) and token else None
+        if agency is None:
+            agency = await authenticated(fields.get("api_key"))
         if agency is None:
             return _errors(403, "missing, unknown or revoked api_key")
         event = request_event(agency, fields, datetime.now(UTC))
@@ -101,19 +114,28 @@ def open311_router(db, settings: Settings) -> APIRouter:  # type: ignore[no-unty
         return JSONResponse([{"service_request_id": event["event_id"], "service_notice": notice}])
 
     @router.get("/requests/{request_id}.json")
-    def get_request(request_id: str) -> JSONResponse:
+    async def get_request(request: Request, request_id: str) -> JSONResponse:
+        # Only the agency that filed a request may look it up: `?api_key=`.
+        agency = await authenticated(request.query_params.get("api_key"))
+        if agency is None:
+            return _errors(403, "missing, unknown or revoked api_key")
         try:
             event_id = uuid.UUID(request_id)
         except ValueError:
             return _errors(404, "no such service request")
-        with db.connection() as conn:
-            queued = conn.execute("SELECT created_at, sent_at FROM outbox WHERE event_id = %s", (event_id,)).fetchone()
+
+        def look_up(conn):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+            queued = conn.execute("SELECT created_at FROM outbox WHERE event_id = %s AND owner = %s",
+                                  (event_id, agency.owner)).fetchone()
             counted = conn.execute(
                 "SELECT category, occurred_at FROM incident_events WHERE event_id = %s", (event_id,)
-            ).fetchone()
-        if queued is None and counted is None:
+            ).fetchone() if queued else None
+            return queued, counted
+
+        queued, counted = await run_in_threadpool(db.run, look_up)
+        if queued is None:  # unknown, or another sender's (a form report, another agency's): the same answer
             return _errors(404, "no such service request")
-        # No location and no text: this is readable by anyone who has the id.
+        # No location and no text.
         answer = {"service_request_id": str(event_id), "status": "closed" if counted else "open",
                   "status_notes": "registrerad i statistiken" if counted else "mottagen"}
         if counted:

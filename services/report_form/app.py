@@ -46,6 +46,7 @@ from trygg.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+RETRY_AFTER_S = 30  # what the page asks the browser to wait while the database is away
 FORM_MAX_AGE_S = 12 * 3600  # a form left open on the staff room computer over a shift still works
 # Where the error summary links to, per field name.
 ANCHORS = {"category": "category-group", "when": "date", "where": "where-group", "count": "count",
@@ -86,14 +87,19 @@ def create_app(settings: Settings) -> FastAPI:
     local = _Connections()
 
     def db(work: Callable[[psycopg.Connection], T]) -> T:
-        if local.conn is None or local.conn.closed:
-            local.conn = connect(settings.database_url)
-        try:
-            return work(local.conn)
-        except psycopg.OperationalError:
-            local.conn.close()
-            local.conn = None
-            raise
+        """`work(conn)` on this thread's connection. One that went stale while idle (PostgreSQL restarted) is
+        replaced and the work tried once more; a failure on a fresh connection is raised (a 503 page)."""
+        while True:
+            reused = local.conn is not None and not local.conn.closed
+            if not reused:
+                local.conn = connect(settings.database_url)
+            try:
+                return work(local.conn)  # type: ignore[arg-type]
+            except psycopg.OperationalError:
+                local.conn.close()  # type: ignore[union-attr]
+                local.conn = None
+                if not reused:
+                    raise
 
     def language(request: Request, form: dict[str, str] | None = None) -> str:
         for candidate in (request.query_params.get("lang"), (form or {}).get("lang"), request.cookies.get("lang")):
@@ -150,6 +156,13 @@ def create_app(settings: Settings) -> FastAPI:
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_away(request: Request, exc: psycopg.OperationalError) -> HTMLResponse:
+        log.warning("database unavailable: %s", (str(exc).strip().splitlines() or [type(exc).__name__])[0])
+        response = refusal(request, language(request), 503, "unavailable")
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:
         return "ok"
@@ -174,34 +187,35 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/r/{token}")
     async def submit(request: Request, token: str) -> Response:
-        body = bytearray()
-        async for chunk in request.stream():  # also bounds bodies sent without a Content-Length
-            body += chunk
-            if len(body) > settings.form_max_body_bytes:
-                return refusal(request, language(request), 413, "too_large", back=f"/r/{token}")
-        if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-            return refusal(request, language(request), 400, "bad_request", back=f"/r/{token}")
-        try:
-            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=40))
-        except (UnicodeDecodeError, ValueError):
-            return refusal(request, language(request), 400, "bad_request", back=f"/r/{token}")
-        return await run_in_threadpool(handle_submit, request, token, form)
-
-    def handle_submit(request: Request, token: str, form: dict[str, str]) -> Response:
-        lang = language(request, form)
-        link_hash = token_sha256(token)
+        # The link is checked (and the sender rate-limited) before a byte of the body is read.
+        lang = language(request)
         now = time.time()
         client = request.client.host if request.client else "unknown"
-        if not (limiter.allow(f"token:{link_hash}", settings.form_rate_per_token, now)
+        if not (limiter.allow(f"token:{token_sha256(token)}", settings.form_rate_per_token, now)
                 and limiter.allow(f"address:{client}", settings.form_rate_per_address, now)):
             response = refusal(request, lang, 429, "too_many", back=f"/r/{token}")
             response.headers["Retry-After"] = "60"
             return response
-        link = db(lambda conn: find_link(conn, token))
+        link = await run_in_threadpool(db, lambda conn: find_link(conn, token))
         refused = link_refusal(request, link, lang)
         if refused is not None:
             return refused
-        assert link is not None
+        body = bytearray()
+        async for chunk in request.stream():  # also bounds bodies sent without a Content-Length
+            body += chunk
+            if len(body) > settings.form_max_body_bytes:
+                return refusal(request, lang, 413, "too_large", back=f"/r/{token}")
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+            return refusal(request, lang, 400, "bad_request", back=f"/r/{token}")
+        try:
+            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=40))
+        except (UnicodeDecodeError, ValueError):
+            return refusal(request, lang, 400, "bad_request", back=f"/r/{token}")
+        return await run_in_threadpool(handle_submit, request, token, link, form, now)
+
+    def handle_submit(request: Request, token: str, link: Link, form: dict[str, str], now: float) -> Response:
+        lang = language(request, form)
+        link_hash = token_sha256(token)
         nonce = form.get("nonce", "")
         if not verify_form(secret, link_hash, nonce, form.get("csrf", ""), int(now), FORM_MAX_AGE_S):
             return refusal(request, lang, 400, "expired", back=f"/r/{token}")

@@ -94,6 +94,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "The report contained too much text. Shorten the description and try again."),
     "bad_request_title": ("Rapporten kunde inte läsas", "The report could not be read"),
     "bad_request_body": ("Skicka formuläret från sidan igen.", "Send the form from the page again."),
+    "unavailable_title": ("Tjänsten är tillfälligt otillgänglig", "The service is temporarily unavailable"),
+    "unavailable_body": ("Rapporten kunde inte sparas just nu. Ingenting har sparats. Försök igen om en stund.",
+                         "The report could not be stored just now. Nothing was stored. Please try again shortly."),
     "back_to_form": ("Tillbaka till formuläret", "Back to the form"),
 }
 

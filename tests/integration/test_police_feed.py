@@ -145,10 +145,10 @@ def test_open311_requests_file_incidents_and_can_be_looked_up(settings, worker, 
     assert refused.status_code == 400 and "unknown_category" in refused.json()[0]["description"]
     assert client.post("/open311/v2/requests.json", data={**form, "api_key": "x"}).status_code == 403
     request_id = receipt["service_request_id"]
-    wait_for(lambda: client.get(f"/open311/v2/requests/{request_id}.json").json()[0]["status"] == "closed", 60,
+    wait_for(lambda: client.get(f"/open311/v2/requests/{request_id}.json", params={"api_key": token}).json()[0]["status"] == "closed", 60,
              "the request counted")
-    [looked_up] = client.get(f"/open311/v2/requests/{request_id}.json").json()
+    [looked_up] = client.get(f"/open311/v2/requests/{request_id}.json", params={"api_key": token}).json()
     assert looked_up["service_code"] == "vandalism" and "lat" not in looked_up and "description" not in looked_up
     with connect(settings.database_url) as conn:
         assert conn.execute("SELECT count(*) FROM incident_notes").fetchone()[0] == 0  # description not kept
-    assert client.get(f"/open311/v2/requests/{uuid.uuid4()}.json").status_code == 404
+    assert client.get(f"/open311/v2/requests/{uuid.uuid4()}.json", params={"api_key": token}).status_code == 404

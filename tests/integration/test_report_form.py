@@ -6,7 +6,6 @@ The form runs under uvicorn in this process (a thread), the relay and the proces
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,17 +13,16 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-import uvicorn
 
 from schemas import agreements_from_geojson
 from services.report_form.app import create_app
 from tests.conftest import settings_for
-from tests.support import AGREEMENT_A, Rect, WorkerProcess, wait_for
+from tests.support import AGREEMENT_A, AppServer, Rect, WorkerProcess, wait_for
 from trygg.adapters.database import connect, upsert_agreements
 from trygg.adapters.intake import issue_link, revoke_links
 from trygg.adapters.kafka import create_topics
 from trygg.localstack.intake import start_relay
-from trygg.localstack.processes import Broker, free_port, wait_for_port
+from trygg.localstack.processes import Broker, free_port
 from trygg.settings import Settings
 
 AREA_B = Rect("test-teg", 20.25, 63.82, 20.26, 63.83)  # another agreement, apart from A
@@ -62,22 +60,9 @@ class Intake:
         return f"{self.base}/r/{token}"
 
 
-class FormServer:
+def FormServer(settings: Settings) -> AppServer:  # noqa: N802 - reads as the server it starts
     """The form app under uvicorn in a background thread."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1",
-                                                   port=settings.form_port, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> FormServer:
-        self.thread.start()
-        wait_for_port(self.server.config.port, 15)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+    return AppServer(create_app(settings), settings.form_port)
 
 
 def open_intake(bootstrap: str, database_url: str, **overrides: object) -> Intake:

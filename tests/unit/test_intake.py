@@ -7,15 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from trygg.domain.intake import (
-    REMOVED,
-    derived_event_ids,
-    parse_report,
-    reference_code,
-    scrub_free_text,
-    sign_form,
-    verify_form,
-)
+from trygg.domain.free_text import REMOVED, scrub_free_text
+from trygg.domain.intake import derived_event_ids, parse_report, reference_code, sign_form, verify_form
 
 
 @pytest.mark.parametrize("personal", [

@@ -104,8 +104,8 @@ def test_repeats_inside_one_batch_are_duplicates_by_event_id_and_by_external_id(
 
 def test_scope_an_agency_reports_only_for_its_municipalities_and_agreements():
     municipal = Agency.create("polisen-umea", "police", ["Umeå"], [])
-    by_agreement = Agency.create("polisen-alidhem", "police", [], [AGREEMENT_A.area_id])
-    elsewhere = Agency.create("polisen-lulea", "police", ["Luleå"], [])
+    by_agreement = Agency.create("polisen-alidhem", "police", [], [AGREEMENT_A.area_id], ["polisen-umea"])
+    elsewhere = Agency.create("polisen-lulea", "police", ["Luleå"], [], ["polisen-umea"])
     inside_a = event_doc()  # inside agreement A (and so in Umeå, the agreement's municipality)
     in_control = event_doc(event_id="8b0e9f0e-3a51-4d6c-9f5e-2a9d1c7e8b10", external_id="AB-3",
                            location={"lat": (CONTROL_A.min_lat + CONTROL_A.max_lat) / 2, "lon": CONTROL_A.min_lon + 0.005})

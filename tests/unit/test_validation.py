@@ -194,9 +194,11 @@ def test_every_rejection_reason_has_an_example() -> None:
 
     covered = {case.values[0] for case in REJECTION_CASES} | {case[0] for case in SURVEY_CASES}
     # Survey reasons have their examples in tests/unit/test_surveys.py. storage_failed is decided by the database, not by validation: tests/integration/test_faults.py covers it.
-    # outside_scope and unmapped_police_type are the police feed's (tests/unit/test_police_intake.py).
+    # outside_scope and unmapped_police_type are the police feed's (tests/unit/test_police_intake.py),
+    # event_id_taken the outbox's (tests/integration/test_tenant_rules.py).
     missing = set(RejectionReason) - covered - {
-        RejectionReason.storage_failed, RejectionReason.outside_scope, RejectionReason.unmapped_police_type
+        RejectionReason.storage_failed, RejectionReason.outside_scope, RejectionReason.unmapped_police_type,
+        RejectionReason.event_id_taken,
     }
     assert not missing, f"add an example payload to REJECTION_CASES for: {sorted(r.value for r in missing)}"
 

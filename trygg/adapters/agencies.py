@@ -11,7 +11,7 @@ import psycopg
 
 from schemas import FieldError, RejectionReason, SourceKind
 from trygg.adapters.outbox import Publish, enqueue
-from trygg.domain.police_intake import Agency, Outcome
+from trygg.domain.police_intake import Agency, Outcome, owner_of, rejected
 
 
 def token_digest(token: str) -> str:
@@ -19,19 +19,23 @@ def token_digest(token: str) -> str:
 
 
 def add_agency(
-    conn: psycopg.Connection, agency_id: str, source: str, municipalities: Sequence[str], agreement_ids: Sequence[str]
+    conn: psycopg.Connection, agency_id: str, source: str, municipalities: Sequence[str], agreement_ids: Sequence[str],
+    reporters: Sequence[str] = (),
 ) -> str:
-    """Create (or re-issue) an agency's bearer token; returns the token, which is shown once and never stored."""
-    agency = Agency.create(agency_id, source, municipalities, agreement_ids)
+    """Create (or re-issue) an agency's bearer token; returns the token, which is shown once and never stored.
+
+    `reporters`: the reporter ids its events may carry besides the agency's own id (e.g. its stations).
+    """
+    agency = Agency.create(agency_id, source, municipalities, agreement_ids, reporters)
     token = secrets.token_urlsafe(32)
     conn.execute(
-        """INSERT INTO agencies (agency_id, source, token_sha256, municipalities, agreement_ids)
-           VALUES (%s, %s, %s, %s, %s)
+        """INSERT INTO agencies (agency_id, source, token_sha256, municipalities, agreement_ids, reporters)
+           VALUES (%s, %s, %s, %s, %s, %s)
            ON CONFLICT (agency_id) DO UPDATE SET source = EXCLUDED.source, token_sha256 = EXCLUDED.token_sha256,
                municipalities = EXCLUDED.municipalities, agreement_ids = EXCLUDED.agreement_ids,
-               created_at = now(), revoked_at = NULL""",
+               reporters = EXCLUDED.reporters, created_at = now(), revoked_at = NULL""",
         (agency.agency_id, agency.source.value, token_digest(token),
-         sorted(agency.municipalities), sorted(agency.agreement_ids)),
+         sorted(agency.municipalities), sorted(agency.agreement_ids), sorted(agency.reporters)),
     )
     return token
 
@@ -51,16 +55,19 @@ def list_agencies(conn: psycopg.Connection) -> list[tuple]:
     ).fetchall()
 
 
+_AGENCY_COLUMNS = "agency_id, source, municipalities, agreement_ids, reporters"
+
+
 def _agency(row: tuple) -> Agency:
-    agency_id, source, municipalities, agreement_ids = row
-    return Agency(agency_id, SourceKind(source), frozenset(municipalities), frozenset(agreement_ids))
+    agency_id, source, municipalities, agreement_ids, reporters = row
+    return Agency(agency_id, SourceKind(source), frozenset(municipalities), frozenset(agreement_ids),
+                  frozenset(reporters))
 
 
 def agency_by_token(conn: psycopg.Connection, token: str) -> Agency | None:
     """The active agency holding this token, or None (unknown or revoked)."""
     row = conn.execute(
-        """SELECT agency_id, source, municipalities, agreement_ids FROM agencies
-           WHERE token_sha256 = %s AND revoked_at IS NULL""",
+        f"SELECT {_AGENCY_COLUMNS} FROM agencies WHERE token_sha256 = %s AND revoked_at IS NULL",
         (token_digest(token),),
     ).fetchone()
     return _agency(row) if row else None
@@ -68,23 +75,31 @@ def agency_by_token(conn: psycopg.Connection, token: str) -> Agency | None:
 
 def agency_by_id(conn: psycopg.Connection, agency_id: str) -> Agency | None:
     row = conn.execute(
-        "SELECT agency_id, source, municipalities, agreement_ids FROM agencies WHERE agency_id = %s AND revoked_at IS NULL",
+        f"SELECT {_AGENCY_COLUMNS} FROM agencies WHERE agency_id = %s AND revoked_at IS NULL",
         (agency_id,),
     ).fetchone()
     return _agency(row) if row else None
 
 
-def enqueue_outcomes(conn: psycopg.Connection, outcomes: list[Outcome], publish: Publish | None = None) -> list[Outcome]:
-    """Put the accepted outcomes in the outbox (inside the caller's transaction); repeats become duplicates.
-
-    `publish`: see outbox.enqueue.
+def enqueue_outcomes(
+    conn: psycopg.Connection, outcomes: list[Outcome], agency: Agency | None, publish: Publish | None = None
+) -> list[Outcome]:
+    """Put the accepted outcomes in the outbox (inside the caller's transaction) as `agency`'s; repeats of its
+    own events become duplicates, an event id another sender's event holds is rejected (nothing is said of
+    that event). `publish`: see outbox.enqueue.
     """
     pending = [i for i, o in enumerate(outcomes) if o.status == "accepted"]
-    statuses = enqueue(conn, [outcomes[i].event for i in pending], publish) if pending else []  # type: ignore[misc]
+    events = [outcomes[i].event for i in pending]
+    owners = [owner_of(e, agency) for e in events]  # type: ignore[arg-type]
+    statuses = enqueue(conn, events, owners, publish) if pending else []  # type: ignore[arg-type]
     final = list(outcomes)
     for i, status in zip(pending, statuses):
         if status == "duplicate":
             final[i] = Outcome("duplicate", outcomes[i].event)
+        elif status == "taken":
+            final[i] = rejected([FieldError(
+                field="event_id", reason=RejectionReason.event_id_taken,
+                message="another sender's event has this event_id: derive ids from a namespace of your own")])
     return final
 
 
@@ -116,12 +131,12 @@ def start_import(conn: psycopg.Connection, fingerprint: str, path: str, fmt: str
 
 def commit_import_batch(
     conn: psycopg.Connection, state: ImportState, lines: Sequence[int], outcomes: list[Outcome], lines_done: int,
-    publish: Publish,
+    publish: Publish, agency: Agency | None,
 ) -> list[Outcome]:
     """One transaction: the batch's events published, their outbox rows, its rejected lines and the new
     progress (all or nothing: a failed publish leaves the progress where it was)."""
     with conn.transaction():
-        final = enqueue_outcomes(conn, outcomes, publish)
+        final = enqueue_outcomes(conn, outcomes, agency, publish)
         rejected = [(line, o.errors[0]) for line, o in zip(lines, final) if o.status == "rejected"]
         if rejected:
             with conn.cursor() as cur:

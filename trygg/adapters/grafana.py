@@ -8,6 +8,7 @@ implements Grafana's documented endpoints (tests/fake_grafana.py), not against a
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import secrets
@@ -177,15 +178,23 @@ def save_dashboard(api: GrafanaApi, board: dict[str, Any], folder_uid: str, repo
     raise RuntimeError(f"board {uid} kept changing while it was saved ({MAX_SAVE_ATTEMPTS} attempts)")
 
 
-def _uid(agreement_id: str) -> str:
-    # Grafana uids: at most 40 characters of letters, digits, '-' and '_'.
-    return "avtal-" + re.sub(r"[^A-Za-z0-9_-]", "-", agreement_id)[:34]
+def folder_uid(agreement_id: str) -> str:
+    """The Grafana uid of an agreement's folder and board: different for every agreement id.
+
+    Grafana uids are at most 40 characters of letters, digits, '-' and '_'. An id that fits as it is keeps
+    the readable "avtal-<id>"; any other gets "avtal_", a readable part and 16 hex digits of its sha256. The
+    prefixes differ, so no id of one form can take another's uid ("umea.alidhem" is not "umea-alidhem").
+    """
+    if re.fullmatch(r"[A-Za-z0-9-]{1,34}", agreement_id):
+        return "avtal-" + agreement_id
+    readable = re.sub(r"[^A-Za-z0-9-]", "-", agreement_id)[:17]
+    return f"avtal_{readable}_{hashlib.sha256(agreement_id.encode()).hexdigest()[:16]}"
 
 
 def agreement_copy(agreement_id: str, name: str) -> dict[str, Any]:
     """The agreement board for one agreement: $agreement a hidden constant, so the board shows only it."""
     board = json.loads(rendered()["agreement.json"])
-    board["uid"], board["title"] = _uid(agreement_id), f"{name}: före och efter"
+    board["uid"], board["title"] = folder_uid(agreement_id), f"{name}: före och efter"
     fixed = {"type": "constant", "name": "agreement", "query": agreement_id, "hide": 2, "skipUrlSync": True,
              "current": {"text": agreement_id, "value": agreement_id}}
     board["templating"]["list"] = [fixed if v["name"] == "agreement" else v for v in board["templating"]["list"]]
@@ -206,7 +215,7 @@ def sync(api: GrafanaApi, agreements: list[tuple[str, str]], reader_password: st
     for text in rendered().values():
         save_dashboard(api, json.loads(text), internal_uid, report)
     for agreement_id, name in agreements:
-        uid = _uid(agreement_id)
+        uid = folder_uid(agreement_id)
         _upsert_folder(api, uid, name, report)
         team_id = _ensure_team(api, team_name(agreement_id), report)
         _set_permissions(api, uid, [{"teamId": team_id, "permission": VIEW}], report)

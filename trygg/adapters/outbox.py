@@ -15,48 +15,57 @@ from schemas import IncidentEvent
 from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
 from trygg.adapters.kafka import event_message
 
-Outcome = Literal["accepted", "duplicate"]
+Outcome = Literal["accepted", "duplicate", "taken"]
 Publish = Callable[[list[tuple[str, bytes]]], object]  # sends keyed messages and waits for the broker
 
 
 def enqueue(
-    conn: psycopg.Connection, events: Sequence[IncidentEvent], publish: Publish | None = None
+    conn: psycopg.Connection, events: Sequence[IncidentEvent], owners: Sequence[str] | None = None,
+    publish: Publish | None = None,
 ) -> list[Outcome]:
     """Store events for publication inside the caller's transaction; one outcome per event, in order.
 
-    "duplicate": the event_id, or (source, external_id) when external_id is set, is already in the outbox
-    (or earlier in `events`).
+    `owners`: per event, whose it is ("agency:<id>"; default "source:<kind>"). "duplicate": the event_id of
+    the same owner's event, or (owner, external_id) when external_id is set, is already in the outbox (or
+    earlier in `events`). "taken": another owner's event has this event_id (nothing is stored).
     With `publish` (bulk imports), the new events are published right here, before the caller commits, and
     kept as sent rows without payload: no relay round trip, and the rows still turn later repeats into
     duplicates. A failed publish raises, so the caller's transaction rolls back and nothing is half-done.
     """
     if not events:
         return []
+    owners = list(owners) if owners is not None else [f"source:{e.source.value}" for e in events]
     messages = [event_message(e) for e in events]
     inserted = {
         row[0]
         for row in conn.execute(
-            """INSERT INTO outbox (event_id, source, external_id, payload, sent_at)
-               SELECT i, s, x, p, CASE WHEN %s THEN now() END
-               FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::bytea[]) AS e(i, s, x, p)
+            """INSERT INTO outbox (event_id, source, owner, external_id, payload, sent_at)
+               SELECT i, s, o, x, p, CASE WHEN %s THEN now() END
+               FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], %b::bytea[]) AS e(i, s, o, x, p)
                ON CONFLICT DO NOTHING RETURNING event_id""",
             (
                 publish is not None,
                 [e.event_id for e in events],
                 [e.source.value for e in events],
+                owners,
                 [e.external_id for e in events],
                 [None if publish else value for _, value in messages],
             ),
         )
     }
+    repeated = [e.event_id for e in events if e.event_id not in inserted]
+    owner_of = dict(conn.execute("SELECT event_id, owner FROM outbox WHERE event_id = ANY(%s)", (repeated,))) \
+        if repeated else {}
     outcomes: list[Outcome] = []
     new_messages = []
-    for event, message in zip(events, messages):
+    for event, owner, message in zip(events, owners, messages):
         # Repeats inside one call share an id: only the first of them counts as the insert.
         is_new = event.event_id in inserted
-        outcomes.append("accepted" if is_new else "duplicate")
         if is_new:
+            outcomes.append("accepted")
             new_messages.append(message)
+        else:
+            outcomes.append("duplicate" if owner_of.get(event.event_id, owner) == owner else "taken")
         inserted.discard(event.event_id)
     if publish is not None and new_messages:
         publish(new_messages)
@@ -71,8 +80,8 @@ def enqueue_perceived_safety(conn: psycopg.Connection, events: Sequence[SurveyWa
     if not events:
         return 0
     return conn.execute(
-        """INSERT INTO outbox (event_id, source, payload, stream)
-           SELECT i, k, p, 'surveys' FROM unnest(%b::uuid[], %b::text[], %b::bytea[]) AS e(i, k, p)
+        """INSERT INTO outbox (event_id, source, owner, payload, stream)
+           SELECT i, k, 'source:' || k, p, 'surveys' FROM unnest(%b::uuid[], %b::text[], %b::bytea[]) AS e(i, k, p)
            ON CONFLICT DO NOTHING""",
         ([e.event_id for e in events], [e.kind for e in events], [e.model_dump_json().encode() for e in events]),
     ).rowcount

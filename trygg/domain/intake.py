@@ -1,4 +1,4 @@
-"""The report form's rules, free of I/O: scrubbing free text, signed form tokens, receipts, form validation."""
+"""The report form's rules, free of I/O: signed form tokens, receipts, form validation (notes scrubbed)."""
 
 from __future__ import annotations
 
@@ -12,26 +12,12 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from schemas import NOTE_MAX_LENGTH, Category
+from trygg.domain.free_text import scrub_free_text
+from trygg.domain.sweden import inside_sweden
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-REMOVED = "[borttaget]"
 EARLIEST = date(2000, 1, 1)
 MAX_LOSS_SEK = 10_000_000
-
-# Personal identity numbers: YYMMDD-XXXX, YYMMDD+XXXX (over 100), YYYYMMDDXXXX, with or without the sign;
-# month 01-12 and day 01-31 (+60 for co-ordination numbers). Not inside longer digit runs.
-_PERSONNUMMER = re.compile(r"(?<![\d])(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])[-+ ]?\d{4}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# Swedish phone numbers: +46 / 0046 / 0 followed by 6-11 more digits, with spaces, dashes, slashes or
-# parentheses between groups (070-123 45 67, 090-12 34 56, +46 (0)70 123 45 67, 08/123 456 78).
-_PHONE = re.compile(r"(?<![\w+])(?:\+46|0046|0)[\s\-/()]*(?:0[\s\-/()]*)?\)?(?:\d[\s\-/()]*){6,11}\d(?!\d)")
-
-
-def scrub_free_text(text: str) -> str:
-    """Replace e-mail addresses, personal identity numbers and phone numbers with REMOVED; trim whitespace."""
-    for pattern in (_EMAIL, _PERSONNUMMER, _PHONE):
-        text = pattern.sub(REMOVED, text)
-    return text.strip()
 
 
 def token_sha256(token: str) -> str:
@@ -48,7 +34,8 @@ def sign_form(secret: str, link_hash: str, nonce: str, issued: int) -> str:
 def verify_form(secret: str, link_hash: str, nonce: str, csrf: str, now: int, max_age_s: int) -> bool:
     """True when `csrf` was made by sign_form for this link and nonce, no longer than max_age_s ago."""
     issued_text, _, _ = csrf.partition(".")
-    if not issued_text.isdigit():
+    # ASCII only: str.isdigit() also takes "١٢٣" and "²", and compare_digest raises on non-ASCII text.
+    if not (csrf.isascii() and issued_text.isdigit()):
         return False
     issued = int(issued_text)
     expected = sign_form(secret, link_hash, nonce, issued)
@@ -98,7 +85,7 @@ def parse_report(
 ) -> tuple[ReportInput | None, dict[str, str]]:
     """Check a submitted form. Returns the report, or None and error codes per field name.
 
-    Times are entered in Swedish local time; a pin is checked against Sweden's bounds here and against
+    Times are entered in Swedish local time; a pin is checked against Sweden's outline here and against
     the agreement area by the caller.
     """
     errors: dict[str, str] = {}
@@ -131,7 +118,7 @@ def parse_report(
         lat, lon = _number(get("lat")), _number(get("lon"))
         if lat is None or lon is None:
             errors["where"] = "pin_invalid"
-        elif not (55.0 <= lat <= 69.2 and 10.5 <= lon <= 24.3):
+        elif not inside_sweden(lat, lon):
             errors["where"] = "pin_outside_sweden"
     elif where:
         site_id = where  # authorisation (is it this partner's site?) is the caller's: a 403, not a field error

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+
+import orjson
 
 from schemas import AreaKind, FieldError, IncidentEvent, Rejection, RejectionReason, SourceKind, municipality_area_id
 from trygg.domain.placement import AreaIndex
@@ -30,20 +33,37 @@ CSV_COLUMNS = (
 
 @dataclass(frozen=True)
 class Agency:
-    """Who may send batches: its source kind and the municipalities (area ids) and agreements it reports for."""
+    """Who may send batches: its source kind, the municipalities (area ids) and agreements it reports for, and
+    the reporter ids its events may carry besides its own id."""
 
     agency_id: str
     source: SourceKind
     municipalities: frozenset[str] = frozenset()
     agreement_ids: frozenset[str] = frozenset()
+    reporters: frozenset[str] = frozenset()
 
     @classmethod
-    def create(cls, agency_id: str, source: str, municipalities: Iterable[str], agreement_ids: Iterable[str]) -> Agency:
+    def create(cls, agency_id: str, source: str, municipalities: Iterable[str], agreement_ids: Iterable[str],
+               reporters: Iterable[str] = ()) -> Agency:
         """Build an agency from names as typed ("Umeå" -> "kommun:umea")."""
         return cls(
             agency_id, SourceKind(source),
             frozenset(municipality_area_id(m) for m in municipalities), frozenset(agreement_ids),
+            frozenset(reporters),
         )
+
+    @property
+    def owner(self) -> str:
+        """Whose external ids its events carry: repeats are found per owner."""
+        return f"agency:{self.agency_id}"
+
+    def may_name(self, reporter: str) -> bool:
+        return reporter == self.agency_id or reporter in self.reporters
+
+
+def owner_of(event: IncidentEvent, agency: Agency | None) -> str:
+    """The owner of an event's external id: its agency, or (form, imports without an agency) its source kind."""
+    return agency.owner if agency is not None else f"source:{event.source.value}"
 
 
 @dataclass(frozen=True)
@@ -71,26 +91,41 @@ _municipality_area_id = lru_cache(maxsize=4096)(municipality_area_id)
 
 
 def scope_errors(events: list[IncidentEvent], agency: Agency, index: AreaIndex) -> list[FieldError | None]:
-    """Per event, why the agency may not report it (or None). In scope: one of its municipalities or agreements."""
+    """Per event, why the agency may not report it (or None).
+
+    Decided by where the event is placed, never by the names it carries. A point that lies in agreement or
+    control areas must lie in one of the agency's: an agreement area of one of its agreements or in one of its
+    municipalities, or a control area in one of its municipalities (other areas at the same spot count it
+    too: that is geography). The municipality it is counted for must be one of the agency's, or the
+    municipality of such an area of its. So a point in Ålidhem labelled "Vindeln" is refused to an agency for
+    Vindeln (the point is Umeå's) and to one for Ålidhem (it would count for Vindeln).
+    """
     errors: list[FieldError | None] = [None] * len(events)
-    unsettled = []  # events whose own municipality does not settle it: placed in the areas
-    for i, event in enumerate(events):
-        municipality = event.location.municipality
+    # A control area is the agreement's comparison, not its area: only its municipality brings it in scope.
+    agreement_of = {a.area_id: a.agreement_id if a.kind is AreaKind.agreement else None for a in index.areas}
+    municipality_of = {a.area_id: _municipality_area_id(a.municipality) for a in index.areas}
+    for i, (event, placement) in enumerate(zip(events, index.place_all(events))):
         if event.source is not agency.source:
             errors[i] = FieldError(
                 field="source", reason=RejectionReason.outside_scope,
                 message=f"agency {agency.agency_id} reports as {agency.source.value}, not {event.source.value}")
-        elif municipality is None or _municipality_area_id(municipality) not in agency.municipalities:
-            unsettled.append(i)
-    agreement_of = {a.area_id: a.agreement_id for a in index.areas if a.kind is AreaKind.agreement}
-    for i, placement in zip(unsettled, index.place_all([events[i] for i in unsettled])):
-        if not (agency.municipalities.intersection(placement.area_ids) or agency.agreement_ids.intersection(
-            agreement_of[a] for a in placement.area_ids if a in agreement_of
-        )):
+            continue
+        if not agency.may_name(event.reporter):
+            errors[i] = FieldError(
+                field="reporter", reason=RejectionReason.outside_scope,
+                message=f"agency {agency.agency_id} may report as itself or its registered reporters, "
+                        f"not {event.reporter!r}")
+            continue
+        local = [a for a in placement.area_ids if a in municipality_of]
+        own_local = [a for a in local if agreement_of[a] in agency.agreement_ids
+                     or municipality_of[a] in agency.municipalities]
+        own_municipalities = agency.municipalities.union(municipality_of[a] for a in own_local)
+        municipalities = [a for a in placement.area_ids if a not in municipality_of]
+        if not placement.area_ids or (local and not own_local) or not own_municipalities.issuperset(municipalities):
             errors[i] = FieldError(
                 field="location", reason=RejectionReason.outside_scope,
-                message=f"agency {agency.agency_id} may not report for this place (outside its municipalities "
-                        "and agreements)")
+                message=f"agency {agency.agency_id} may not report for this place (where it lies is outside its "
+                        "municipalities and agreements)")
     return errors
 
 
@@ -127,7 +162,7 @@ def evaluate(
         event = outcome.event
         if event is None:
             continue
-        external = (event.source.value, event.external_id) if event.external_id is not None else None
+        external = (owner_of(event, agency), event.external_id) if event.external_id is not None else None
         if event.event_id in seen_ids or external in seen_external:
             outcomes[i] = Outcome("duplicate", event)
             continue
@@ -151,15 +186,62 @@ def split_ndjson(lines: Iterable[bytes]) -> Iterator[bytes]:
             yield stripped
 
 
-def split_json_array(body: bytes) -> list[bytes]:
-    """Items of a JSON array body, each re-encoded for validation. Raises ValueError when the body is not one."""
+# Tokens that give a JSON text its structure: strings whole (so brackets and commas inside them do not count),
+# brackets and commas. Enough to find an array's items without parsing them.
+_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
+
+
+def _array_items(body: bytes) -> list[bytes] | None:
+    """The raw items of a top-level JSON array, found by its structure alone; None when it is not one."""
+    items: list[bytes] = []
+    depth, start, end = 0, 0, -1
+    for token in _STRUCTURE.finditer(body):
+        text = token.group()
+        if text in (b"[", b"{"):
+            if depth == 0:
+                if text != b"[" or body[:token.start()].strip():
+                    return None
+                start = token.end()
+            depth += 1
+        elif text in (b"]", b"}"):
+            depth -= 1
+            if depth == 0:
+                items.append(body[start:token.start()])
+                end = token.end()
+                break
+        elif text == b"," and depth == 1:
+            items.append(body[start:token.start()])
+            start = token.end()
+    if end < 0 or body[end:].strip():
+        return None
+    items = [item.strip() for item in items]
+    return [] if items == [b""] else items
+
+
+def _array_item(raw: bytes) -> bytes | FieldError:
     try:
-        items = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"the body is not valid JSON: {exc}") from None
-    if not isinstance(items, list):
+        orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return bad_json(f"not valid JSON: {exc}")
+    return raw
+
+
+def split_json_array(body: bytes) -> list[bytes | FieldError]:
+    """Items of a JSON array body, each to be validated on its own: an item that is not valid JSON (a lone
+    surrogate, a number beyond 64 bits) is that item's invalid_json, not the batch's.
+
+    Raises ValueError when the body is not an array at all. CPU-bound: call it off the event loop.
+    """
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        items = _array_items(body)
+        if items is None:
+            raise ValueError("the body is not a JSON array of events") from None
+        return [_array_item(item) for item in items]
+    if not isinstance(parsed, list):
         raise ValueError("a JSON body must be an array of events")
-    return [json.dumps(item, ensure_ascii=False).encode() for item in items]
+    return [orjson.dumps(item) for item in parsed]
 
 
 def police_item(raw: bytes, reporter: str) -> dict | FieldError:

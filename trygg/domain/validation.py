@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 
 from schemas import FieldError, IncidentEvent, Rejection, RejectionReason
+from trygg.domain.free_text import scrub_free_text
+from trygg.domain.sweden import inside_sweden
 
 # pydantic's built-in error types that map onto one of our reasons; our own validators raise
 # PydanticCustomError whose type already *is* a RejectionReason value.
@@ -107,10 +109,21 @@ def validate_event(
     ]
     if future:
         return reject(raw, future, now)
+    location = event.location
+    # The schema checks Sweden's bounding box; this is its outline (the box holds Oslo and Copenhagen).
+    if location.lat is not None and not inside_sweden(location.lat, location.lon):  # type: ignore[arg-type]
+        error = FieldError(field="location", reason=RejectionReason.location_outside_sweden,
+                           message=f"point {location.lat},{location.lon} lies outside Sweden")
+        return reject(raw, [error], now)
     site_id = event.location.site_id
     if site_id is not None and site_id not in known_sites:
         error = FieldError(
             field="location.site_id", reason=RejectionReason.unknown_site, message=f"no registered site {site_id!r}"
         )
         return reject(raw, [error], now)
+    if event.note is not None:
+        # Every entry point passes here, so no note is stored with an address or number in it.
+        note = scrub_free_text(event.note) or None
+        if note != event.note:
+            event = event.model_copy(update={"note": note})
     return event
