@@ -3,8 +3,9 @@ database, fresh topics and a fresh consumer group per test."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -14,6 +15,7 @@ from tests.support import WorkerProcess
 from trygg.adapters.database import connect
 from trygg.adapters.kafka import create_topics
 from trygg.adapters.migrations import migrate
+from trygg.localstack.pglite import PGlite
 from trygg.localstack.processes import Broker, Postgres
 from trygg.settings import Settings, load_settings
 
@@ -53,6 +55,26 @@ def fresh_database(server: Postgres, *, up_to: int | None = None) -> str:
     with connect(url) as conn:
         migrate(conn, up_to=up_to)
     return url
+
+
+@contextlib.contextmanager
+def both_tiers(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory,
+               load: Callable[[psycopg.Connection], None]) -> Iterator[dict[str, psycopg.Connection]]:
+    """A fresh PostgreSQL database and a PGlite (TimescaleDB) server, each prepared by `load`."""
+    pglite = PGlite(tmp_path_factory.mktemp("pglite") / "data")
+    try:
+        pglite.start()
+    except RuntimeError as error:
+        pytest.fail(f"could not start PGlite: {error}", pytrace=False)
+    opened = {"postgres": connect(fresh_database(postgres)), "timescale": connect(pglite.url())}
+    try:
+        for conn in opened.values():
+            load(conn)
+        yield opened
+    finally:
+        for conn in opened.values():
+            conn.close()
+        pglite.stop()
 
 
 def settings_for(bootstrap: str, database_url: str, **overrides: object) -> Settings:

@@ -1,4 +1,5 @@
-"""`trygg effect` (before/after estimates of an agreement) and `trygg generate` (synthetic history)."""
+"""`trygg effect` (before/after estimates of an agreement: incidents and perceived safety) and `trygg generate`
+(synthetic history)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ EFFECT_COLUMNS = (
     "agreement_id", "category", "area_scope", "before_start", "before_end", "after_start", "after_end",
     "before_incidents", "after_incidents", "before_per_30d", "after_per_30d", "rate_ratio", "ci_low", "ci_high",
     "dispersion", "verdict",
+)
+SAFETY_COLUMNS = (
+    "agreement_id", "question_id", "area_scope", "before_start", "before_end", "after_start", "after_end",
+    "before_respondents", "after_respondents", "before_share", "after_share", "share_change", "share_ci_low",
+    "share_ci_high", "before_mean", "after_mean", "mean_change", "mean_ci_low", "mean_ci_high", "verdict",
 )
 ACTIVITY_COLUMNS = ("period", "source", "active_reporters", "reports", "reports_per_reporter")
 SOURCES_SV = {kind.value: sv.lower() for kind, (sv, _) in SOURCE_LABELS.items()}
@@ -62,6 +68,9 @@ def _effect(settings: Settings, args: argparse.Namespace) -> int:
             "SELECT * FROM reporting_activity(%s, %s, %s, %s)", (args.agreement, *window)
         )]
         labels = dict(conn.execute("SELECT category, label_sv FROM categories").fetchall())
+        safety = [dict(zip(SAFETY_COLUMNS, row, strict=True)) for row in conn.execute(
+            "SELECT * FROM survey_estimates(%s, NULL, %s, %s, %s)", (args.agreement, *window)
+        )]
     if args.category is not None:
         if args.category not in labels:
             print(f"error: unknown category {args.category!r}", file=sys.stderr)
@@ -69,9 +78,12 @@ def _effect(settings: Settings, args: argparse.Namespace) -> int:
         estimates = [e for e in estimates if e["category"] == args.category]
     if args.json:
         print(json.dumps({"agreement": args.agreement, "source": args.source, "estimates": estimates,
-                          "reporting_activity": activity}, default=str, ensure_ascii=False, indent=2))
+                          "reporting_activity": activity, "perceived_safety": safety},
+                         default=str, ensure_ascii=False, indent=2))
     else:
         print(effect_table(name[0], args.source, estimates, activity, labels))
+        print()
+        print(safety_table(safety))
     return 0
 
 
@@ -111,6 +123,31 @@ def effect_table(name: str, source: str | None, estimates: list[dict[str, Any]],
         per = "–" if a["reports_per_reporter"] is None or is_small(reports) else rate(a["reports_per_reporter"])
         lines.append(f"{'före' if a['period'] == 'before' else 'efter':<7} {SOURCES_SV.get(a['source'], a['source']):<16}"
                      f" {suppress_small(a['active_reporters']):>18} {suppress_small(reports):>9} {per:>13}")
+    return "\n".join(lines)
+
+
+def safety_table(safety: list[dict[str, Any]]) -> str:
+    """survey_estimates rows as a Swedish text table: share feeling safe before and after, the change in
+    percentage points and in mean score with 95 % intervals, and the verdict."""
+    from schemas.survey import QUESTIONS
+    from trygg.domain.effect import SCOPES_SV, points_with_interval, safety_verdict_sv, share_percent
+
+    if not safety:
+        return "Trygghet: inga enkätomgångar före och efter undertecknandet."
+    lines = ["Trygghet (andel som känner sig trygga; enkätsvar före och efter undertecknandet)",
+             f"{'fråga':<24} {'jämförelse':<21} {'svarande':>15} {'före':>5} {'efter':>5}  "
+             f"{'förändring (95 % KI)':<38} {'medelvärde (95 % KI)':<24} bedömning"]
+    for s in safety:
+        respondents = "" if s["area_scope"] == "relative" else f"{s['before_respondents']}/{s['after_respondents']}"
+        mean = "–" if s["mean_change"] is None else (
+            f"{s['mean_change']:+.2f} ({s['mean_ci_low']:+.2f} till {s['mean_ci_high']:+.2f})".replace(".", ","))
+        lines.append(
+            f"{s['question_id']:<24} {SCOPES_SV[s['area_scope']]:<21} {respondents:>15} "
+            f"{share_percent(s['before_share']):>5} {share_percent(s['after_share']):>5}  "
+            f"{points_with_interval(s['share_change'], s['share_ci_low'], s['share_ci_high']):<38} {mean:<24} "
+            f"{safety_verdict_sv(s['verdict'])}"
+        )
+    lines += [f"  {qid}: {QUESTIONS[qid].text_sv}" for qid in dict.fromkeys(s["question_id"] for s in safety)]
     return "\n".join(lines)
 
 

@@ -153,7 +153,7 @@ def generate(agreements: Sequence[Agreement], history: History, *, now: datetime
             events.extend(_area_events(rng, area, history, days, shocks, end))
     rng = random.Random(f"{history.seed}:municipality")
     for day in days:
-        for _ in range(_poisson(rng, history.municipality_share * total_rate * WEEKDAY_FACTOR[day.weekday()])):
+        for _ in range(poisson(rng, history.municipality_share * total_rate * WEEKDAY_FACTOR[day.weekday()])):
             events.append(_municipality_event(rng, day, end))
     # Draws for incidents later than `now` are still made, so the history up to `now` does not shift.
     kept = [e for e in events if e.occurred_at <= end]
@@ -277,13 +277,13 @@ def _area_events(
         cells, weights = area.cells_after if after else area.cells_before
         rate = (area.daily_rate * totals[after] * _season(day, history.seasonal_amplitude)
                 * WEEKDAY_FACTOR[day.weekday()] * shared[number // 7] * own[number // 7])
-        for _ in range(_poisson(rng, rate)):
+        for _ in range(poisson(rng, rate)):
             category, source = rng.choices(cells, weights=weights)[0]
             yield _area_event(rng, area, day, category, source, end)
 
 
-def _poisson(rng: random.Random, rate: float) -> int:
-    """Knuth's method; fine for the small daily rates used here."""
+def poisson(rng: random.Random, rate: float) -> int:
+    """A Poisson draw by Knuth's method; fine for the small daily rates used here."""
     limit, k, p = math.exp(-rate), 0, rng.random()
     while p > limit:
         k += 1

@@ -34,14 +34,13 @@ from schemas import (
     SourceKind,
     agreements_from_geojson,
 )
-from tests.conftest import fresh_database
+from tests.conftest import both_tiers
 from trygg.adapters.database import RejectedRow, connect, refresh_rollups, store_batch, upsert_agreements
 from trygg.adapters.migrations import migrate
 from trygg.boards import queries as q
 from trygg.boards.macros import expand
 from trygg.demo import SAMPLE_AGREEMENTS
 from trygg.domain.placement import AreaIndex, areas_of
-from trygg.localstack.pglite import PGlite
 
 pytestmark = pytest.mark.timescale
 
@@ -120,18 +119,8 @@ def _load(conn: psycopg.Connection) -> None:
 
 @pytest.fixture(scope="module")
 def conns(postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, psycopg.Connection]]:  # type: ignore[no-untyped-def]
-    pglite = PGlite(tmp_path_factory.mktemp("pglite") / "data")
-    try:
-        pglite.start()
-    except RuntimeError as error:
-        pytest.fail(f"could not start PGlite: {error}", pytrace=False)
-    opened = {"postgres": connect(fresh_database(postgres)), "timescale": connect(pglite.url())}
-    for conn in opened.values():
-        _load(conn)
-    yield opened
-    for conn in opened.values():
-        conn.close()
-    pglite.stop()
+    with both_tiers(postgres, tmp_path_factory, _load) as opened:
+        yield opened
 
 
 VARIABLES = {"agreement": AGREEMENT, "category": SELECTED, "source": q.ALL_SOURCES, "municipality": ["Umeå"]}

@@ -67,3 +67,34 @@ def rate(per_30_days: float | None, count: int | None = None) -> str:
     if per_30_days is None or is_small(count):
         return "–"
     return f"{per_30_days:.1f}".replace(".", ",")
+
+
+# Perceived safety (survey_estimates): the verdict is about the share feeling safe, so an increase is good news.
+SAFETY_VERDICTS_SV = {
+    "clear_increase": "tydligt tryggare",
+    "clear_decrease": "tydligt otryggare",
+    "no_clear_change": "ingen tydlig förändring",
+    "too_few": "för få svarande",
+}
+
+
+def safety_verdict_sv(verdict: str) -> str:
+    """The Swedish wording of a survey_estimates verdict ('clear_increase' -> 'tydligt tryggare')."""
+    return SAFETY_VERDICTS_SV[verdict]
+
+
+def share_percent(share: float | None) -> str:
+    """A share as whole percent ("62 %"); "–" when it is not shown (too few respondents)."""
+    return "–" if share is None else f"{round(share * 100)} %"
+
+
+def _points(change: float) -> str:
+    points = round(change * 100)
+    return "0" if points == 0 else f"{MINUS if points < 0 else '+'}{abs(points)}"
+
+
+def points_with_interval(change: float | None, low: float | None, high: float | None) -> str:
+    """A change in share as percentage points with its 95 % interval, "+8 procentenheter (+2 till +14)"."""
+    if change is None or low is None or high is None:
+        return "–"
+    return f"{_points(change)} procentenheter ({_points(low)} till {_points(high)})"
