@@ -20,10 +20,10 @@ def default_out(settings: Settings, agreement_id: str) -> Path:
 
 
 def make_report(settings: Settings, agreement_id: str, out: Path | None = None, until: date | None = None) -> Path:
-    """Write the report, print the effect table and return the path of index.html."""
+    """Write the report, print the effect and perceived-safety tables and return the path of index.html."""
     from schemas import CATEGORY_LABELS
     from trygg.adapters.database import connect
-    from trygg.cli_effect import effect_table
+    from trygg.cli_effect import effect_table, safety_table
     from trygg.report import write_report
 
     out = out or default_out(settings, agreement_id)
@@ -31,6 +31,8 @@ def make_report(settings: Settings, agreement_id: str, out: Path | None = None, 
         data = write_report(conn, agreement_id, out, until)
     labels = {category.value: sv for category, (sv, _) in CATEGORY_LABELS.items()}
     print(effect_table(data.name, None, data.effects, data.activity, labels))
+    print()
+    print(safety_table(data.safety))
     return out / "index.html"
 
 

@@ -34,13 +34,16 @@ from schemas import (
     SourceKind,
     agreements_from_geojson,
 )
+from schemas.survey import PRIMARY_QUESTION, QUESTIONS, PulseAnswerEvent, QuestionResult, SurveyWaveEvent
 from tests.conftest import both_tiers
-from trygg.adapters.database import RejectedRow, connect, refresh_rollups, store_batch, upsert_agreements
+from trygg.adapters.database import RejectedRow, refresh_rollups, store_batch, upsert_agreements
 from trygg.adapters.migrations import migrate
+from trygg.adapters.surveys import store_perceived_safety
 from trygg.boards import queries as q
 from trygg.boards.macros import expand
 from trygg.demo import SAMPLE_AGREEMENTS
 from trygg.domain.placement import AreaIndex, areas_of
+from trygg.synthetic_surveys import SurveyPlan, pulse_answers, survey_areas, survey_waves
 
 pytestmark = pytest.mark.timescale
 
@@ -106,6 +109,21 @@ def _world() -> World:
 
 WORLD = _world()
 
+# Perceived safety: a wave a year of 300 respondents per area, one small wave (below SURVEY_SUPPRESS_BELOW) and
+# pulse taps at every site, a month of them with only two taps.
+SURVEY_PLAN = SurveyPlan(first_year=2023, last_year=NOW.year, seed=4)
+SMALL_WAVE = SurveyWaveEvent(
+    event_id=uuid.UUID(int=7, version=4), area_id=AGREEMENT, wave="2024-host", fielded_from=date(2024, 10, 1),
+    fielded_until=date(2024, 10, 20), imported_at=NOW,
+    results=(QuestionResult(question_id=PRIMARY_QUESTION, respondents=12, counts={1: 3, 2: 5, 3: 3, 4: 1}),))
+SURVEY_WAVES = [*survey_waves(survey_areas(agreements_from_geojson(json.loads(SAMPLE.read_text(encoding="utf-8")))),
+                              SURVEY_PLAN, imported_at=NOW, until=NOW.date()), SMALL_WAVE]
+PULSE_DAYS = (NOW.date() - timedelta(days=200), NOW.date() - timedelta(days=1))
+PULSES = [*pulse_answers(agreements_from_geojson(json.loads(SAMPLE.read_text(encoding="utf-8"))), SURVEY_PLAN,
+                         *PULSE_DAYS),
+          *(PulseAnswerEvent(event_id=uuid.UUID(int=100 + k, version=4), site_id="site-ica-alidhem",
+                             day=START.date() + timedelta(days=40), answer=5) for k in range(2))]
+
 
 def _load(conn: psycopg.Connection) -> None:
     migrate(conn)
@@ -115,6 +133,7 @@ def _load(conn: psycopg.Connection) -> None:
     store_batch(conn, [(e, index.place(e)) for e in WORLD.events], WORLD.rejections, index_revision=revision,
                 now=NOW, note_retention=timedelta(days=90))
     refresh_rollups(conn, datetime(2000, 1, 1, tzinfo=UTC), NOW + timedelta(days=1))
+    store_perceived_safety(conn, [*SURVEY_WAVES, *PULSES], [])
 
 
 @pytest.fixture(scope="module")
@@ -325,3 +344,82 @@ def test_as_reader_every_query_runs_and_no_count_is_1_or_2(conns, tier):
     finally:
         conn.rollback()
         conn.execute("RESET ROLE")
+
+
+# ------------------------------------------------------------------------------------------- perceived safety
+
+
+def _safe_share(waves: list[SurveyWaveEvent]) -> tuple[int, float]:
+    question = QUESTIONS[PRIMARY_QUESTION]
+    counts = Counter()
+    for wave in waves:
+        for result in wave.results:
+            if result.question_id == PRIMARY_QUESTION:
+                counts.update(result.counts)
+    n = sum(counts.values())
+    return n, sum(c for a, c in counts.items() if a in question.safe_answers) / n
+
+
+@pytest.mark.parametrize("tier", ["postgres", "timescale"])
+def test_safety_waves_equal_truth_and_small_waves_are_not_shown(conns, tier):
+    controls = {a for a, (agreement, kind) in WORLD.kinds.items() if agreement == AGREEMENT and kind == "control"}
+    expected = {}
+    by_wave: dict[tuple[str, str], list[SurveyWaveEvent]] = defaultdict(list)
+    for wave in SURVEY_WAVES:
+        scope = "Området" if wave.area_id == AGREEMENT else "Kontrollområdena" if wave.area_id in controls else None
+        if scope:
+            by_wave[(scope, wave.wave)].append(wave)
+    for (scope, _), waves in by_wave.items():
+        n, p = _safe_share(waves)
+        middle = waves[0].fielded_from + (waves[0].fielded_until - waves[0].fielded_from) / 2
+        time_ = _local_midnight(middle)
+        if n < 30 or not START <= time_ <= END:
+            continue  # below SURVEY_SUPPRESS_BELOW: no share shown
+        half = 1.959963984540054 * math.sqrt(p * (1 - p) / n)
+        for part, value in (("", p), (", 95 % KI nedre", max(0, p - half)), (", 95 % KI övre", min(1, p + half))):
+            expected[(time_, scope + part)] = round(100 * value, 1)
+    rows = run(conns[tier], q.SAFETY_WAVES)
+    assert {(t, m): float(v) for t, m, v in rows} == expected
+    assert len(expected) >= 12 and _local_midnight(date(2024, 10, 10)) not in {t for t, _ in expected}
+
+
+@pytest.mark.parametrize("tier", ["postgres", "timescale"])
+def test_safety_table_and_overview_show_survey_estimates(conns, tier):
+    conn = conns[tier]
+    with conn.transaction():
+        table = run(conn, q.SAFETY_TABLE)
+        estimates = conn.execute("SELECT question_id, area_scope, before_share, share_change, verdict"
+                                 " FROM survey_estimates(%s)", (AGREEMENT,)).fetchall()
+        overview = {r[0]: r[-1] for r in run(conn, q.OVERVIEW)}
+    questions = list(dict.fromkeys(e[0] for e in estimates))
+    assert [r[0] for r in table] == [QUESTIONS[qid].text_sv for qid in questions] and len(questions) == 3
+    for row, qid in zip(table, questions, strict=True):
+        area = next(e for e in estimates if e[:2] == (qid, "agreement"))
+        assert float(row[1]) == round(100 * area[2])
+        assert row[3].startswith(("+", "-", "0")) and "procentenheter (95 % KI" in row[3]
+        assert row[4] == q.SAFETY_VERDICTS_SV[area[4]]
+    for name in WORLD.names.values():
+        assert "procentenheter (95 % KI" in overview[name] or overview[name].startswith("–")
+
+
+@pytest.mark.parametrize("tier", ["postgres", "timescale"])
+def test_pulse_per_month_equals_truth_with_suppression(conns, tier):
+    sites = {"site-ica-alidhem", "site-apotek-alidhem", "site-alidhemsskolan"}
+    months: dict[date, Counter] = defaultdict(Counter)
+    for tap in PULSES:
+        if tap.site_id in sites:
+            months[tap.day.replace(day=1)][tap.answer] += 1
+    expected = {}
+    for month, counts in months.items():
+        n = sum(counts.values())
+        if not START.date() <= month <= END.date() and month != START.date().replace(day=1):
+            continue
+        share = round(100 * (counts[4] + counts[5]) / n, 1) if n >= 30 else None
+        mean = round(sum(a * c for a, c in counts.items()) / n, 2) if n >= 30 else None
+        expected[_local_midnight(month)] = (_sup(n), share, mean)
+    rows = {t: (n, None if s is None else float(s), None if m is None else float(m))
+            for t, n, s, m in run(conns[tier], q.PULSE)}
+    assert rows == expected
+    assert any(n is None for n, _, _ in rows.values()), "a month of 1-2 taps is hidden"
+    assert any(s is None and n is not None for n, s, _ in rows.values()) or min(
+        sum(c.values()) for c in months.values()) >= 30

@@ -18,10 +18,13 @@ from PIL import Image
 from schemas import IncidentEvent, agreements_from_geojson
 from tests.conftest import fresh_database
 from tests.support import AGREEMENT_A, STOCKHOLM, world_geojson
+from schemas.survey import PRIMARY_QUESTION, QuestionResult, SurveyWaveEvent
 from trygg.adapters.database import connect, store_batch, upsert_agreements
+from trygg.adapters.surveys import store_perceived_safety
 from trygg.demo import demo_events
 from trygg.domain.placement import AreaIndex
 from trygg.localstack.processes import Postgres
+from trygg.synthetic_surveys import SurveyPlan, survey_areas, survey_waves
 
 SIGNED = date(2024, 5, 1)  # world_geojson's signing date
 UNTIL = date(2025, 5, 1)  # a full year on each side
@@ -57,6 +60,15 @@ def _load_history(database_url: str) -> None:
         store_batch(conn, list(zip(events, index.place_all(events), strict=True)), [], index_revision=revision,
                     now=datetime.now(UTC), note_retention=timedelta(days=90))
         assert conn.execute("SELECT count(*) FROM incident_notes").fetchone()[0] > 0
+        # A survey wave a year in the area and its control areas, with a true +8 pp from signing, and one
+        # small autumn wave (12 respondents) whose share must not be shown.
+        plan = SurveyPlan(first_year=2023, last_year=2025, seed=3)
+        small = SurveyWaveEvent(
+            event_id=uuid.UUID(int=99, version=4), area_id=AGREEMENT_A.area_id, wave="2024-host",
+            fielded_from=date(2024, 10, 1), fielded_until=date(2024, 10, 20), imported_at=datetime.now(UTC),
+            results=(QuestionResult(question_id=PRIMARY_QUESTION, respondents=12, counts={1: 4, 2: 4, 3: 4}),))
+        store_perceived_safety(conn, [*survey_waves(survey_areas(agreements), plan, imported_at=datetime.now(UTC),
+                                                    until=UNTIL), small], [])
 
 
 def _pixels(path: Path) -> np.ndarray:
@@ -87,7 +99,7 @@ def test_report_writes_readable_charts_and_a_self_contained_page(report):
     out, stdout = report
     assert str((out / "index.html").resolve()) in stdout
     assert "Snatteri" in stdout  # the effect table was printed
-    for name in ("veckor.png", "kategorier.png", "kontroll.png", "rapportering.png"):
+    for name in ("veckor.png", "kategorier.png", "kontroll.png", "rapportering.png", "trygghet.png"):
         pixels = _pixels(out / name)
         assert pixels.shape[0] >= 300 and pixels.shape[1] >= 800, name
         assert pixels.std() > 20, f"{name} is (nearly) one colour"
@@ -96,7 +108,7 @@ def test_report_writes_readable_charts_and_a_self_contained_page(report):
     page = (out / "index.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "page loads something from outside"
     assert "@import" not in page and "url(" not in page
-    assert len(re.findall(r'<img src="data:image/png;base64,', page)) == 4
+    assert len(re.findall(r'<img src="data:image/png;base64,', page)) == 5
     assert "Ålidhem (test)" in page and "ICA Test" in page and MEASURES[1]["description"] in page
     assert "Så läser du intervallen" in page
     assert "fler rapporterande partner kan dölja en verklig minskning" in page.lower()
@@ -106,6 +118,15 @@ def test_report_writes_readable_charts_and_a_self_contained_page(report):
     counts = re.findall(r'<td class="count"[^>]*>([^<]*)</td>', page)
     assert counts and "&lt;3" in counts, "violence (1 before, 2 after) must show as <3"
     assert not {"1", "2"} & set(counts), "a count of 1 or 2 printed bare"
+    safety = page.split("<h2>Trygghet</h2>", 1)[1].split("<h2>", 1)[0]
+    rows = re.findall(r"<tr>(<td.*?)</tr>", safety)
+    assert len(rows) == 3, "one row per survey question"
+    for row in rows:
+        cells = re.findall(r'<td data-label="[^"]*">([^<]*)</td>', row)
+        assert re.fullmatch(r"\d+ / \d+", cells[1]) and re.fullmatch(r"\d+ % → \d+ %", cells[2]), cells
+        assert re.fullmatch(r"[−+]?\d+ procentenheter \([−+]?\d+ till [−+]?\d+\)", cells[3]), cells
+        assert cells[4] in ("tydligt tryggare", "tydligt otryggare", "ingen tydlig förändring")
+    assert "Trygghet (andel som känner sig trygga" in stdout
     violence_row = re.search(r'<tr><td class="" data-label="Kategori">Våld</td>(.*?)</tr>', page).group(1)
     assert violence_row.count("&lt;3") == 2 and "för få händelser" in violence_row.lower()
 

@@ -1,4 +1,5 @@
-"""The agreement board: for one agreement, has it worked, and how sure can we be."""
+"""The agreement board: for one agreement, has it worked (fewer incidents, people feeling safer), and how sure
+can we be."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.models import common
 
+from schemas.survey import PRIMARY_QUESTION, QUESTIONS
 from trygg.boards import queries as q
 from trygg.boards.sdk import DATASOURCE, SUPPRESSED, Sql, SqlAnnotation, query_variable
 
@@ -75,5 +77,23 @@ def add_panels(dashboard: db.Dashboard) -> db.Dashboard:
             geomap.Panel().title("Händelser per ruta (ca 250 m; rutor med färre än 3 visas inte)")
             .datasource(DATASOURCE).with_target(Sql(q.MAP))
             .view(geomap.MapViewConfig().id("fit").zoom(14)).height(12).span(24)
+        )
+        .with_row(db.Row("Trygghet"))
+        .with_panel(
+            table.Panel().title("Trygghet: andel som känner sig trygga, före och efter (95 % konfidensintervall)")
+            .description("Enkätsvar (trygghetsmätning) i området och i kontrollområdena. Andelar från färre "
+                         "svarande än tröskeln visas inte; för få svarande ger ingen bedömning.")
+            .datasource(DATASOURCE).with_target(Sql(q.SAFETY_TABLE)).height(8).span(24)
+        )
+        .with_panel(
+            timeseries.Panel().title("Andel trygga per enkätomgång, området och kontrollområdena (%, med 95 % KI)")
+            .description(QUESTIONS[PRIMARY_QUESTION].text_sv)
+            .datasource(DATASOURCE).with_target(Sql(q.SAFETY_WAVES)).unit("percent").min(0).max(100)
+            .height(9).span(12)
+        )
+        .with_panel(
+            table.Panel().title("Pulsfrågan i rapportformuläret: Hur trygg kändes platsen idag? (per månad)")
+            .description("Svar 1–5 från partnernas platser; andel och medel visas först vid tillräckligt många svar.")
+            .datasource(DATASOURCE).with_target(Sql(q.PULSE)).mappings(SUPPRESSED).height(9).span(12)
         )
     )

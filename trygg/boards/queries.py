@@ -2,8 +2,9 @@
 
 Queries use Grafana's PostgreSQL macros and variable formats ($__timeFilter, $__timeFrom(), $__interval_ms,
 ${var:sqlstring}); trygg.boards.macros expands them as Grafana does. They read only what trygg_reader may
-read: the count rollups, agreement metadata, the effect functions and the aggregate functions of
-migrations/0009_boards.sql and 0011_board_aggregates.sql. Partner-facing queries never return a count of 1 or
+read: the count rollups, agreement metadata, the effect functions, the aggregate functions of
+migrations/0009_boards.sql and 0011_board_aggregates.sql and the perceived-safety functions of
+0013_perceived_safety.sql. Partner-facing queries never return a count of 1 or
 2 (NULL instead, which the panels show as "<3") and show a % change only together with its 95 % interval.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas import SOURCE_LABELS, SourceKind
+from schemas.survey import PRIMARY_QUESTION
+from trygg.domain import effect as fx
 
 # Swedish labels of the sources, as the boards show them.
 SOURCE_LABELS_SV: dict[SourceKind, str] = {kind: sv for kind, (sv, _) in SOURCE_LABELS.items()}
@@ -222,6 +225,77 @@ FROM incident_grid(${{agreement:sqlstring}}, $__timeFrom(), $__timeTo(), ARRAY[$
 ORDER BY 1, 2""",
 )
 
+# --- perceived safety (trygghet) ------------------------------------------------------------------
+
+# The verdicts' wording is the domain's (trygg.domain.effect), capitalised for table cells.
+SAFETY_VERDICTS_SV = {key: text[0].upper() + text[1:] for key, text in fx.SAFETY_VERDICTS_SV.items()}
+
+
+def _points(value: str) -> str:
+    return f"concat(CASE WHEN ({value}) > 0 THEN '+' END, round((({value}) * 100)::numeric)::text)"
+
+
+def points_text(change: str, low: str, high: str) -> str:
+    """"+8 procentenheter (95 % KI +2 till +14)": a change in share never without its interval."""
+    return (f"CASE WHEN ({change}) IS NULL OR ({low}) IS NULL OR ({high}) IS NULL THEN '–' "
+            f"ELSE concat({_points(change)}, ' procentenheter (95 % KI ', {_points(low)}, ' till ', {_points(high)},"
+            f" ')') END")
+
+
+def safety_verdict_text(verdict: str) -> str:
+    cases = " ".join(f"WHEN '{key}' THEN '{label}'" for key, label in SAFETY_VERDICTS_SV.items())
+    return f"CASE {verdict} {cases} END"
+
+
+def _share(value: str) -> str:
+    return f"round((({value}) * 100)::numeric)"
+
+
+# Per question: the share feeling safe before and after (empty when too few answered), the change in the area
+# and against its control areas, each with its interval and verdict (survey_estimates suppresses and decides).
+SAFETY_TABLE = Query(
+    "safety_table",
+    f"""SELECT q.text_sv AS "Fråga",
+       {_share(_scoped('e.before_share', 'agreement'))} AS "Trygga före (%)",
+       {_share(_scoped('e.after_share', 'agreement'))} AS "Trygga efter (%)",
+       {points_text(_scoped('e.share_change', 'agreement'), _scoped('e.share_ci_low', 'agreement'),
+                    _scoped('e.share_ci_high', 'agreement'))} AS "Förändring i området (95 % KI)",
+       {safety_verdict_text(_scoped('e.verdict', 'agreement'))} AS "Bedömning",
+       {points_text(_scoped('e.share_change', 'relative'), _scoped('e.share_ci_low', 'relative'),
+                    _scoped('e.share_ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
+       {safety_verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll"
+FROM survey_estimates(${{agreement:sqlstring}}) e JOIN survey_questions q ON q.question_id = e.question_id
+GROUP BY q.text_sv, q.position
+ORDER BY q.position""",
+)
+
+# The headline question's share feeling safe per wave, with its 95 % interval, in the area and in its control
+# areas; each wave at the middle of its fielding period (the signing and measures are the board's annotations).
+SAFETY_WAVES = Query(
+    "safety_waves",
+    f"""SELECT w.time, concat(CASE w.area_scope WHEN 'agreement' THEN 'Området' ELSE 'Kontrollområdena' END, v.part)
+         AS metric, round((v.value * 100)::numeric, 1) AS value
+FROM (
+    SELECT ((s.fielded_from + (s.fielded_until - s.fielded_from) / 2)::timestamp AT TIME ZONE 'Europe/Stockholm')
+               AS time, s.*
+    FROM survey_wave_shares(${{agreement:sqlstring}}, '{PRIMARY_QUESTION}') s
+) w
+CROSS JOIN LATERAL (VALUES ('', w.share), (', 95 % KI nedre', w.ci_low), (', 95 % KI övre', w.ci_high)) AS v(part, value)
+WHERE v.value IS NOT NULL AND $__timeFilter(w.time)
+ORDER BY 1, 2""",
+    format="time_series",
+)
+
+# The partner form's pulse question per month: taps and the share answering 4-5 (suppressed when few).
+PULSE = Query(
+    "pulse",
+    """SELECT (p.month::timestamp AT TIME ZONE 'Europe/Stockholm') AS time, p.answers AS "Svar",
+       round((p.share_safe * 100)::numeric, 1) AS "Trygga (4–5), %", round(p.mean_answer::numeric, 2) AS "Medel (1–5)"
+FROM pulse_monthly(${agreement:sqlstring}, ($__timeFrom() AT TIME ZONE 'Europe/Stockholm')::date,
+                   ($__timeTo() AT TIME ZONE 'Europe/Stockholm')::date + 1) p
+ORDER BY 1""",
+)
+
 # --- municipality overview ------------------------------------------------------------------------
 
 OVERVIEW = Query(
@@ -229,10 +303,16 @@ OVERVIEW = Query(
     f"""SELECT a.name AS "Överenskommelse", a.municipality AS "Kommun", a.signed_at AS "Undertecknad",
        {suppressed(_scoped('e.before_incidents', 'agreement'))} AS "Före",
        {suppressed(_scoped('e.after_incidents', 'agreement'))} AS "Efter",
-{_CHANGE_COLUMNS}
+{_CHANGE_COLUMNS},
+       coalesce(max(t.safety), '–') AS "Trygghet i området (95 % KI)"
 FROM effect_estimates_many(ARRAY(SELECT agreement_id FROM agreements
                                  WHERE municipality IN (${{municipality:sqlstring}})), p_totals_only => true) e
 JOIN agreements a ON a.agreement_id = e.agreement_id
+LEFT JOIN LATERAL (
+    SELECT concat({points_text('s.share_change', 's.share_ci_low', 's.share_ci_high')}, ': ',
+                  {safety_verdict_text('s.verdict')}) AS safety
+    FROM survey_estimates(a.agreement_id, '{PRIMARY_QUESTION}') s WHERE s.area_scope = 'agreement'
+) t ON true
 WHERE e.category IS NULL
 GROUP BY a.agreement_id, a.name, a.municipality, a.signed_at
 ORDER BY a.municipality, a.name""",
@@ -293,7 +373,8 @@ ORDER BY l.source""",
 )
 
 VARIABLES = (VAR_AGREEMENT, VAR_CATEGORY, VAR_SOURCE, VAR_MUNICIPALITY)
-AGREEMENT_PANELS = (HEADLINE, EFFECT_TABLE, WEEKLY, BEFORE_AFTER, AREA_VS_CONTROL, REPORTING, POLICE_VS_ALL, MAP)
+AGREEMENT_PANELS = (HEADLINE, EFFECT_TABLE, WEEKLY, BEFORE_AFTER, AREA_VS_CONTROL, REPORTING, POLICE_VS_ALL, MAP,
+                    SAFETY_TABLE, SAFETY_WAVES, PULSE)
 MUNICIPALITY_PANELS = (OVERVIEW, TREND)
 HEALTH_PANELS = (INGEST, DELAY, REJECTED, LAST_EVENT)
 ALL_QUERIES = (*VARIABLES, ANNOTATIONS, *AGREEMENT_PANELS, *MUNICIPALITY_PANELS, *HEALTH_PANELS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import matplotlib
@@ -18,15 +19,21 @@ from trygg.report.data import ReportData  # noqa: E402
 
 BEFORE_COLOUR, AFTER_COLOUR, CONTROL_COLOUR, SIGNING_COLOUR = "#8c9bab", "#1f6feb", "#d97706", "#b91c1c"
 CHART_FILES = ("veckor.png", "kategorier.png", "kontroll.png", "rapportering.png")
+SAFETY_CHART = "trygghet.png"  # only when survey waves exist
 
 
 def write_charts(data: ReportData, out: Path) -> list[Path]:
-    """Write the four charts into `out` and return their paths."""
+    """Write the four charts (and the perceived-safety chart when there are survey waves) into `out` and
+    return their paths."""
     # Large type for the figure size: the page shows the charts on phones too.
     with plt.rc_context({"font.size": 12, "axes.titlesize": 13}):
-        figures = (_weekly(data), _categories(data), _versus_control(data), _reporting(data))
+        figures = [_weekly(data), _categories(data), _versus_control(data), _reporting(data)]
+        names = list(CHART_FILES)
+        if any(w["share"] is not None for w in data.safety_waves):
+            figures.append(_safety(data))
+            names.append(SAFETY_CHART)
     paths = []
-    for figure, name in zip(figures, CHART_FILES, strict=True):
+    for figure, name in zip(figures, names, strict=True):
         path = out / name
         figure.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(figure)
@@ -105,9 +112,14 @@ def _versus_control(data: ReportData) -> Figure:
         ax.plot([start for start, _ in blocks], [100 * n / base for _, n in blocks], marker="o", markersize=3,
                 color=colour, label=label)
     ax.axhline(100, color="black", linewidth=0.8, linestyle="--")
+    return _over_time(fig, ax, data, "Avtalsområdet jämfört med kontrollområden", "Index per 4 veckor (före = 100)")
+
+
+def _over_time(fig: Figure, ax, data: ReportData, title: str, ylabel: str) -> Figure:
+    """Finish a chart over time: the signing line, title, axis label, legend below, grid, dated x axis."""
     _signing_line(ax, data)
-    ax.set_title("Avtalsområdet jämfört med kontrollområden")
-    ax.set_ylabel("Index per 4 veckor (före = 100)")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
     _legend_below(ax)
     ax.grid(axis="y", alpha=0.3)
     fig.autofmt_xdate()
@@ -132,3 +144,21 @@ def _reporting(data: ReportData) -> Figure:
     ax.legend(fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     return fig
+
+
+def _safety(data: ReportData) -> Figure:
+    """Share feeling safe per survey wave with its 95 % interval, the area and its control areas; waves with
+    too few respondents (no share returned) are left out."""
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    for scope, label, colour, shift in (("agreement", "Avtalsområdet", AFTER_COLOUR, -3),
+                                        ("control", "Kontrollområden", CONTROL_COLOUR, 3)):
+        waves = [w for w in data.safety_waves if w["area_scope"] == scope and w["share"] is not None]
+        if not waves:
+            continue
+        middles = [w["fielded_from"] + (w["fielded_until"] - w["fielded_from"]) / 2 + timedelta(days=shift)
+                   for w in waves]
+        shares = [100 * w["share"] for w in waves]
+        errors = [[100 * (w["share"] - w["ci_low"]) for w in waves], [100 * (w["ci_high"] - w["share"]) for w in waves]]
+        ax.errorbar(middles, shares, yerr=errors, color=colour, marker="o", capsize=4, linewidth=1.6, label=label)
+    ax.set_ylim(0, 100)
+    return _over_time(fig, ax, data, "Andel som känner sig trygga (enkät, 95 % intervall)", "Trygga, %")

@@ -1,7 +1,8 @@
 """What a report shows, read from the database: agreement metadata, counts and the effect functions.
 
-Only counts, agreement metadata and the effect functions of migrations/0006_effect.sql are read — never
-events or free text — so a report can be made with the read-only role.
+Only counts, agreement metadata, the effect functions of migrations/0006_effect.sql and the perceived-safety
+functions of 0013_perceived_safety.sql are read — never events or free text — so a report can be made with
+the read-only role.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from schemas.survey import PRIMARY_QUESTION
 from trygg.domain.buckets import STOCKHOLM
 
 WINDOW_DAYS = 365  # the effect functions' default windows: a year on each side, so seasons cancel
@@ -35,6 +37,8 @@ class ReportData:
     effects: list[dict[str, Any]] = field(default_factory=list)  # effect_estimates rows, all sources
     police_effects: list[dict[str, Any]] = field(default_factory=list)  # effect_estimates rows, police only
     activity: list[dict[str, Any]] = field(default_factory=list)  # reporting_activity rows
+    safety: list[dict[str, Any]] = field(default_factory=list)  # survey_estimates rows (perceived safety)
+    safety_waves: list[dict[str, Any]] = field(default_factory=list)  # survey_wave_shares of the headline question
 
     @property
     def window_start(self) -> date:
@@ -89,6 +93,11 @@ def load_report_data(conn: psycopg.Connection, agreement_id: str, until: date) -
             "SELECT * FROM effect_estimates(%s, 'police', p_until => %s)", (agreement_id, until)).fetchall()
         data.activity = cur.execute(
             "SELECT * FROM reporting_activity(%s, p_until => %s)", (agreement_id, until)).fetchall()
+        data.safety = cur.execute(
+            "SELECT * FROM survey_estimates(%s, p_until => %s)", (agreement_id, until)).fetchall()
+        data.safety_waves = cur.execute(
+            "SELECT * FROM survey_wave_shares(%s, %s) WHERE fielded_until < %s",
+            (agreement_id, PRIMARY_QUESTION, until)).fetchall()
     return data
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas import CATEGORY_LABELS, Category
+from schemas.survey import QUESTIONS
 from trygg.cli_effect import SOURCES_SV
 from trygg.domain import effect as fx
 from trygg.report.data import ReportData
@@ -30,6 +31,13 @@ HOW_TO_READ = (
     "bättre eller sämre. Kolumnen ”Jämfört med kontrollområdena” tar hänsyn till hur det gått i liknande "
     "områden utan avtal, så att en allmän ökning eller minskning i staden inte räknas som avtalets effekt. "
     "Antal under tre visas som ”&lt;3”."
+)
+SAFETY_CAPTION = ("Andel som känner sig trygga ute ensam sent en kväll, per enkätomgång, med 95 %-intervall. "
+                  "Omgångar med för få svarande visas inte.")
+SAFETY_HOW_TO_READ = (
+    "Andelen som känner sig trygga kommer från trygghetsmätningar (enkäter) i området och i kontrollområdena. "
+    "Förändringen anges i procentenheter med ett 95 %-intervall som tar hänsyn till hur många som svarade. "
+    "Ligger hela intervallet över 0 har tryggheten tydligt ökat. Andelar från för få svarande visas inte."
 )
 REPORTING_ROSE = "Fler rapporterande partner kan dölja en verklig minskning"
 
@@ -90,8 +98,9 @@ def render_page(data: ReportData, charts: list[Path]) -> str:
                      f"eller fler rapporter i förhållande till polisens). {REPORTING_ROSE}.</p>")
     parts += ["<h2>Så läser du intervallen</h2>", f"<p>{HOW_TO_READ}</p>",
               "<h2>Förändring per kategori</h2>", _effect_table(data.effects)]
+    parts += _safety_section(data)
     parts.append("<h2>Diagram</h2>")
-    for path, caption in zip(charts, CHART_CAPTIONS, strict=True):
+    for path, caption in zip(charts, (*CHART_CAPTIONS, SAFETY_CAPTION), strict=False):
         encoded = base64.b64encode(path.read_bytes()).decode("ascii")
         parts.append(f'<figure><img src="data:image/png;base64,{encoded}" alt="{escape(caption)}">'
                      f"<figcaption>{escape(caption)}</figcaption></figure>")
@@ -106,6 +115,33 @@ def render_page(data: ReportData, charts: list[Path]) -> str:
     parts.append('<p class="meta">Antal 1–2 visas som &lt;3. Rapporten visar inga fritexter och inga exakta '
                  "platser.</p></main></body></html>")
     return "\n".join(parts)
+
+
+def _safety_section(data: ReportData) -> list[str]:
+    """Perceived safety from the surveys: per question the share feeling safe before and after and the change
+    in percentage points with its interval, in the area and against the control areas (survey_estimates)."""
+    if not data.safety:
+        return ["<h2>Trygghet</h2>", "<p>Inga enkätomgångar före och efter undertecknandet finns inlagda.</p>"]
+    by_key = {(r["question_id"], r["area_scope"]): r for r in data.safety}
+    header = ("Fråga", "Svarande före / efter", "Trygga före → efter", "Förändring i området (95 % intervall)",
+              "Bedömning", "Jämfört med kontrollområdena (95 % intervall)", "Bedömning mot kontroll")
+    body = []
+    for question_id in dict.fromkeys(r["question_id"] for r in data.safety):
+        area, relative = by_key[(question_id, "agreement")], by_key[(question_id, "relative")]
+        cells = [
+            QUESTIONS[question_id].text_sv,
+            f"{area['before_respondents']} / {area['after_respondents']}",
+            f"{fx.share_percent(area['before_share'])} → {fx.share_percent(area['after_share'])}",
+            fx.points_with_interval(area["share_change"], area["share_ci_low"], area["share_ci_high"]),
+            fx.safety_verdict_sv(area["verdict"]),
+            fx.points_with_interval(relative["share_change"], relative["share_ci_low"], relative["share_ci_high"]),
+            fx.safety_verdict_sv(relative["verdict"]),
+        ]
+        body.append("<tr>" + "".join(f'<td data-label="{escape(label)}">{escape(text)}</td>'
+                                     for text, label in zip(cells, header, strict=True)) + "</tr>")
+    return ["<h2>Trygghet</h2>", f"<p>{SAFETY_HOW_TO_READ}</p>",
+            "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr></thead><tbody>"
+            + "".join(body) + "</tbody></table>"]
 
 
 def _headline_box(title: str, row: dict[str, Any]) -> str:
