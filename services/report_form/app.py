@@ -27,9 +27,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from schemas import IncidentEvent
+from schemas.survey import PULSE_QUESTION, QUESTIONS, PulseAnswerEvent
 from services.report_form.texts import CATEGORY_TEXTS, LANGUAGES, text
 from trygg.adapters.database import connect
-from trygg.adapters.intake import Link, find_link, pin_in_agreement, submission, submit_report
+from trygg.adapters.intake import Link, find_link, pin_in_agreement, submission, submit_pulse, submit_report
 from trygg.domain.intake import (
     STOCKHOLM,
     ReportInput,
@@ -45,6 +46,7 @@ from trygg.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+PULSE_NAMESPACE = uuid.UUID("5d6c1f0e-9c1b-4c65-9a55-7c2b1f0e3a12")  # pulse event ids from link and form nonce
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 RETRY_AFTER_S = 30  # what the page asks the browser to wait while the database is away
 FORM_MAX_AGE_S = 12 * 3600  # a form left open on the staff room computer over a shift still works
@@ -126,10 +128,14 @@ def create_app(settings: Settings) -> FastAPI:
         now = datetime.now(UTC)
         categories = [(c.value, labels[lang == "en"], hints[lang == "en"]) for c, (labels, hints) in CATEGORY_TEXTS.items()]
         messages = {name: text(code, lang, max_count=settings.form_max_count) for name, code in errors.items()}
+        pulse_nonce = secrets.token_urlsafe(16)
+        pulse_answers = [(code, labels[lang == "en"]) for code, labels in QUESTIONS[PULSE_QUESTION].answers.items()]
         return page(request, "form.html", lang, status, token=token, link=link, values=values, errors=messages,
                     anchors=ANCHORS, nonce=nonce, categories=categories, max_count=settings.form_max_count,
                     csrf=sign_form(secret, link.token_sha256, nonce, int(time.time())),
-                    today=now.astimezone(STOCKHOLM).date().isoformat())
+                    today=now.astimezone(STOCKHOLM).date().isoformat(), pulse_nonce=pulse_nonce,
+                    pulse_csrf=sign_form(secret, link.token_sha256, pulse_nonce, int(time.time())),
+                    pulse_answers=pulse_answers, pulse_saved=request.query_params.get("puls") == "tack")
 
     def link_refusal(request: Request, link: Link | None, lang: str) -> HTMLResponse | None:
         if link is None:
@@ -187,7 +193,21 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/r/{token}")
     async def submit(request: Request, token: str) -> Response:
-        # The link is checked (and the sender rate-limited) before a byte of the body is read.
+        return await posted(request, token, handle_submit)
+
+    @app.post("/r/{token}/puls")
+    async def pulse(request: Request, token: str) -> Response:
+        return await posted(request, token, handle_pulse)
+
+    async def posted(request: Request, token: str, handle: Callable[..., Response]) -> Response:
+        read = await read_form(request, token)
+        if isinstance(read, Response):
+            return read
+        return await run_in_threadpool(handle, request, token, *read)
+
+    async def read_form(request: Request, token: str) -> tuple[Link, dict[str, str], float] | Response:
+        """The link and the posted fields, or the refusal page. The link is checked (and the sender
+        rate-limited) before a byte of the body is read."""
         lang = language(request)
         now = time.time()
         client = request.client.host if request.client else "unknown"
@@ -211,7 +231,28 @@ def create_app(settings: Settings) -> FastAPI:
             form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=40))
         except (UnicodeDecodeError, ValueError):
             return refusal(request, lang, 400, "bad_request", back=f"/r/{token}")
-        return await run_in_threadpool(handle_submit, request, token, link, form, now)
+        return link, form, now  # type: ignore[return-value]
+
+    def handle_pulse(request: Request, token: str, link: Link, form: dict[str, str], now: float) -> Response:
+        """One tap on the pulse question: an answer 1-5 for one of the link's sites and today, to the outbox.
+        The event id comes from the form's nonce, so a double tap or a resent form is one answer."""
+        lang = language(request, form)
+        link_hash = token_sha256(token)
+        nonce = form.get("pulse_nonce", "")
+        if not verify_form(secret, link_hash, nonce, form.get("pulse_csrf", ""), int(now), FORM_MAX_AGE_S):
+            return refusal(request, lang, 400, "expired", back=f"/r/{token}")
+        site = form.get("site", "")
+        if site not in {s.site_id for s in link.sites}:
+            log.warning("link %s… refused a pulse answer for site %r", link.token_prefix, site)
+            return refusal(request, lang, 403, "forbidden", back=f"/r/{token}", partner=link.partner_name,
+                           agreement=link.agreement_name)
+        answer = form.get("answer", "")
+        if answer not in {str(code) for code in QUESTIONS[PULSE_QUESTION].answers}:
+            return refusal(request, lang, 400, "bad_request", back=f"/r/{token}")
+        event = PulseAnswerEvent(event_id=uuid.uuid5(PULSE_NAMESPACE, f"{link_hash}:{nonce}"), site_id=site,
+                                 day=datetime.now(UTC).astimezone(STOCKHOLM).date(), answer=int(answer))
+        db(lambda conn: submit_pulse(conn, event))
+        return RedirectResponse(f"/r/{token}?puls=tack&lang={lang}", status_code=303)
 
     def handle_submit(request: Request, token: str, link: Link, form: dict[str, str], now: float) -> Response:
         lang = language(request, form)

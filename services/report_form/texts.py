@@ -14,6 +14,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "reporting_as": ("Du rapporterar som", "You report as"),
     "other_language": ("In English", "På svenska"),
+    "pulse_legend": ("Hur trygg kändes platsen idag?", "How safe did the place feel today?"),
+    "pulse_hint": (
+        "Frivilligt, ett tryck räcker: 1 = mycket otrygg, 5 = mycket trygg. Svaret sparas bara som antal per plats "
+        "och dag.",
+        "Optional, one tap is enough: 1 = very unsafe, 5 = very safe. The answer is only stored as a count per "
+        "place and day.",
+    ),
+    "pulse_thanks": ("Tack! Ditt svar om tryggheten är sparat.", "Thank you! Your answer about safety is saved."),
     "errors_title": ("Rätta följande:", "Please correct the following:"),
     "category": ("Vad hände?", "What happened?"),
     "when": ("När hände det?", "When did it happen?"),

@@ -188,62 +188,116 @@ def browser(tmp_path: Path) -> Iterator[object]:
     driver.quit()
 
 
+@pytest.fixture
+def form_worker(intake: Intake, relay: None, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """The processor behind the form and the relay."""
+    worker = WorkerProcess(intake.settings, tmp_path / "worker.log").start()
+    yield worker
+    worker.stop()
+
+
 def test_in_a_browser_reports_in_swedish_and_english_are_counted_errors_shown_and_revoked_link_refused(
-    intake: Intake, relay: None, browser, tmp_path: Path
+    intake: Intake, form_worker: WorkerProcess, browser
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    worker = WorkerProcess(intake.settings, tmp_path / "worker.log").start()
-    try:
-        find = browser.find_element
-        browser.get(intake.url(intake.token_a))
-        assert find(By.TAG_NAME, "html").get_attribute("lang") == "sv"
-        assert find(By.CSS_SELECTOR, "#where-site-a").is_selected()  # their own site is preselected
-        find(By.CSS_SELECTOR, "label[for=category-shoplifting]").click()
-        find(By.ID, "note").send_keys("Två personer, ring mig på 070-123 45 67")
-        find(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert find(By.TAG_NAME, "h1").text == "Tack! Rapporten är mottagen"
-        swedish_reference = find(By.ID, "reference").text
-        assert re.fullmatch(r"[A-Z2-7]{4}-[A-Z2-7]{4}", swedish_reference)
+    find = browser.find_element
+    browser.get(intake.url(intake.token_a))
+    assert find(By.TAG_NAME, "html").get_attribute("lang") == "sv"
+    assert find(By.CSS_SELECTOR, "#where-site-a").is_selected()  # their own site is preselected
+    find(By.CSS_SELECTOR, "label[for=category-shoplifting]").click()
+    find(By.ID, "note").send_keys("Två personer, ring mig på 070-123 45 67")
+    find(By.ID, "report-submit").click()
+    assert find(By.TAG_NAME, "h1").text == "Tack! Rapporten är mottagen"
+    swedish_reference = find(By.ID, "reference").text
+    assert re.fullmatch(r"[A-Z2-7]{4}-[A-Z2-7]{4}", swedish_reference)
 
-        find(By.ID, "report-another").click()
-        find(By.LINK_TEXT, "In English").click()
-        assert find(By.TAG_NAME, "html").get_attribute("lang") == "en"
-        radio = find(By.ID, "category-graffiti")  # by keyboard only: space selects, enter submits
-        radio.send_keys(Keys.SPACE)
-        find(By.ID, "loss").send_keys("450")
-        find(By.ID, "loss").send_keys(Keys.ENTER)
-        assert find(By.TAG_NAME, "h1").text == "Thank you! The report has been received"
-        assert find(By.ID, "reference").text != swedish_reference
+    find(By.ID, "report-another").click()
+    find(By.LINK_TEXT, "In English").click()
+    assert find(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    radio = find(By.ID, "category-graffiti")  # by keyboard only: space selects, enter submits
+    radio.send_keys(Keys.SPACE)
+    find(By.ID, "loss").send_keys("450")
+    find(By.ID, "loss").send_keys(Keys.ENTER)
+    assert find(By.TAG_NAME, "h1").text == "Thank you! The report has been received"
+    assert find(By.ID, "reference").text != swedish_reference
 
-        find(By.ID, "report-another").click()
-        find(By.LINK_TEXT, "På svenska").click()
-        browser.execute_script("document.getElementById('date').value = '2099-01-01'")  # as if typed
-        find(By.CSS_SELECTOR, "button[type=submit]").click()
-        category_error = find(By.CSS_SELECTOR, "#category-group #category-error")
-        assert category_error.text == "Välj vad som hände."
-        assert find(By.CSS_SELECTOR, "#when-group #when-error").text == "Tiden ligger i framtiden. Ange när det hände."
-        assert find(By.ID, "date").get_attribute("aria-invalid") == "true"
-        assert "Välj vad som hände." in find(By.ID, "error-summary").text
+    find(By.ID, "report-another").click()
+    find(By.LINK_TEXT, "På svenska").click()
+    browser.execute_script("document.getElementById('date').value = '2099-01-01'")  # as if typed
+    find(By.ID, "report-submit").click()
+    category_error = find(By.CSS_SELECTOR, "#category-group #category-error")
+    assert category_error.text == "Välj vad som hände."
+    assert find(By.CSS_SELECTOR, "#when-group #when-error").text == "Tiden ligger i framtiden. Ange när det hände."
+    assert find(By.ID, "date").get_attribute("aria-invalid") == "true"
+    assert "Välj vad som hände." in find(By.ID, "error-summary").text
 
-        wait_for(lambda: counted(intake.settings.database_url) == 2, 60, "both reports to be counted")
-        with psycopg.connect(intake.settings.database_url) as conn:
-            assert dict(conn.execute(
-                "SELECT category, sum(incidents) FROM incident_counts WHERE area_id = %s GROUP BY category",
-                (AGREEMENT_A.area_id,),
-            ).fetchall()) == {"shoplifting": 1, "graffiti": 1}
-            notes = [n for (n,) in conn.execute("SELECT note FROM incident_notes")]
-        assert notes == ["Två personer, ring mig på [borttaget]"]
+    wait_for(lambda: counted(intake.settings.database_url) == 2, 60, "both reports to be counted")
+    with psycopg.connect(intake.settings.database_url) as conn:
+        assert dict(conn.execute(
+            "SELECT category, sum(incidents) FROM incident_counts WHERE area_id = %s GROUP BY category",
+            (AGREEMENT_A.area_id,),
+        ).fetchall()) == {"shoplifting": 1, "graffiti": 1}
+        notes = [n for (n,) in conn.execute("SELECT note FROM incident_notes")]
+    assert notes == ["Två personer, ring mig på [borttaget]"]
 
-        with connect(intake.settings.database_url) as conn:
-            assert revoke_links(conn, token_prefix=intake.token_a[:6]) == 1
-        browser.get(intake.url(intake.token_a))
-        assert find(By.TAG_NAME, "h1").text == "Länken är inte längre giltig"
-        assert "Be samordnaren" in find(By.ID, "explanation").text
-        worker.assert_alive()
-    finally:
-        worker.stop()
+    with connect(intake.settings.database_url) as conn:
+        assert revoke_links(conn, token_prefix=intake.token_a[:6]) == 1
+    browser.get(intake.url(intake.token_a))
+    assert find(By.TAG_NAME, "h1").text == "Länken är inte längre giltig"
+    assert "Be samordnaren" in find(By.ID, "explanation").text
+    form_worker.assert_alive()
+
+
+def pulse_taps(database_url: str) -> dict[tuple[str, int], int]:
+    with psycopg.connect(database_url) as conn:
+        return {(site, answer): n for site, answer, n in conn.execute(
+            "SELECT site_id, answer, answers FROM pulse_counts WHERE day = (now() AT TIME ZONE 'Europe/Stockholm')::date")}
+
+
+def test_in_a_browser_the_pulse_question_is_one_tap_and_counted_per_site_and_day(
+    intake: Intake, form_worker: WorkerProcess, browser
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    find = browser.find_element
+    browser.get(intake.url(intake.token_a))
+    assert "Hur trygg kändes platsen idag?" in find(By.CSS_SELECTOR, "#pulse-form legend").text
+    assert find(By.ID, "pulse-5").get_attribute("aria-label") == "5: Mycket trygg"
+    find(By.ID, "pulse-4").click()  # one tap, nothing else to fill in
+    assert find(By.ID, "pulse-thanks").text == "Tack! Ditt svar om tryggheten är sparat."
+    assert find(By.TAG_NAME, "h1").text == "Rapportera en händelse"  # still the form: report next if need be
+    find(By.LINK_TEXT, "In English").click()
+    assert "How safe did the place feel today?" in find(By.CSS_SELECTOR, "#pulse-form legend").text
+    find(By.ID, "pulse-2").send_keys(Keys.ENTER)  # keyboard only
+    assert find(By.ID, "pulse-thanks").text == "Thank you! Your answer about safety is saved."
+
+    with httpx.Client() as client:
+        page = client.get(intake.url(intake.token_a)).text
+        fields = {name: re.search(rf'name="{name}" value="([^"]*)"', page)[1]  # type: ignore[index]
+                  for name in ("pulse_nonce", "pulse_csrf", "site")}
+        url = intake.url(intake.token_a) + "/puls"
+        for _ in range(2):  # a double tap: the same form twice is one answer
+            assert client.post(url, data={**fields, "answer": "5"}).status_code == 303
+        assert client.post(url, data={**fields, "site": "site-b", "answer": "1"}).status_code == 403
+        assert client.post(url, data={**fields, "answer": "9"}).status_code == 400
+        assert client.post(url, data={**fields, "pulse_csrf": "x", "answer": "1"}).status_code == 400
+        other = client.get(intake.url(intake.token_b)).text
+        b_fields = {name: re.search(rf'name="{name}" value="([^"]*)"', other)[1]  # type: ignore[index]
+                    for name in ("pulse_nonce", "pulse_csrf", "site")}
+        assert b_fields["site"] == "site-b"
+        assert client.post(intake.url(intake.token_b) + "/puls", data={**b_fields, "answer": "3"}).status_code == 303
+
+    expected = {("site-a", 4): 1, ("site-a", 2): 1, ("site-a", 5): 1, ("site-b", 3): 1}
+    wait_for(lambda: pulse_taps(intake.settings.database_url) == expected, 60, "the pulse taps to be counted")
+    with psycopg.connect(intake.settings.database_url) as conn:
+        columns = [c for (c,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'pulse_counts' ORDER BY 1")]
+        assert conn.execute("SELECT count(*) FROM incident_events").fetchone()[0] == 0  # no incident made
+    assert columns == ["answer", "answers", "day", "site_id"]  # an aggregate, no free text, no reporter
+    form_worker.assert_alive()
 
 
 def test_broker_outage_every_receipted_report_is_counted_exactly_once(postgres, database: str, tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ import psycopg
 from shapely.geometry import Point, shape
 
 from schemas import IncidentEvent
-from trygg.adapters.outbox import enqueue
+from schemas.survey import PulseAnswerEvent
+from trygg.adapters.outbox import enqueue, enqueue_perceived_safety
 from trygg.domain.intake import ReportInput, token_sha256
 
 
@@ -143,3 +144,9 @@ def submit_report(
             return row[0]
         enqueue(conn, events)
     return events[0].event_id
+
+
+def submit_pulse(conn: psycopg.Connection, event: PulseAnswerEvent) -> None:
+    """Store one pulse answer in the outbox for `surveys.reported` (an event id seen before changes nothing)."""
+    with conn.transaction():
+        enqueue_perceived_safety(conn, [event])
