@@ -29,7 +29,9 @@ def pytest_configure(config: pytest.Config) -> None:
     PostgreSQL while it runs.
     """
     if config.option.basetemp is None:
-        config.option.basetemp = str(config.rootpath / ".trygg" / "pytest")
+        state = config.rootpath / ".trygg"
+        state.mkdir(exist_ok=True)  # pytest creates basetemp itself, but not its parent
+        config.option.basetemp = str(state / "pytest")
 
 
 @pytest.fixture(scope="session")
