@@ -44,7 +44,7 @@ from trygg.adapters.agencies import add_agency
 from trygg.adapters.database import connect, upsert_agreements
 from trygg.adapters.kafka import create_topics
 from trygg.localstack.processes import Broker, Postgres, free_port, wait_for_port
-from trygg.localstack.stack import settings_env
+from trygg.localstack.processes import settings_env
 from trygg.settings import Settings
 
 BATCH = 10_000

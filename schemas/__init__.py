@@ -13,10 +13,8 @@ from schemas.agreement import (
     municipality_area_id,
 )
 from schemas.incident import (
-    CATEGORY_LABELS,
     NOTE_MAX_LENGTH,
     SCHEMA_VERSION,
-    SOURCE_LABELS,
     Category,
     IncidentEvent,
     Location,
@@ -26,7 +24,7 @@ from schemas.incident import (
 from schemas.rejection import FieldError, Rejection, RejectionReason
 
 __all__ = [
-    "Agreement", "AreaKind", "CATEGORY_LABELS", "Category", "ControlArea", "FieldError", "IncidentEvent",
+    "Agreement", "AreaKind", "Category", "ControlArea", "FieldError", "IncidentEvent",
     "Location", "Measure", "NOTE_MAX_LENGTH", "Partner", "PartnerRole", "Polygon", "Precision", "Rejection",
-    "RejectionReason", "SCHEMA_VERSION", "SOURCE_LABELS", "Site", "SourceKind", "agreements_from_geojson", "municipality_area_id",
+    "RejectionReason", "SCHEMA_VERSION", "Site", "SourceKind", "agreements_from_geojson", "municipality_area_id",
 ]

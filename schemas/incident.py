@@ -35,30 +35,6 @@ class Category(str, enum.Enum):
     disturbance = "disturbance"
     other = "other"
 
-    @property
-    def label_sv(self) -> str:
-        return CATEGORY_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return CATEGORY_LABELS[self][1]
-
-
-CATEGORY_LABELS: dict[Category, tuple[str, str]] = {
-    Category.shoplifting: ("Snatteri", "Shoplifting"),
-    Category.theft: ("Stöld", "Theft"),
-    Category.burglary: ("Inbrott", "Burglary"),
-    Category.robbery: ("Rån", "Robbery"),
-    Category.drug_dealing: ("Narkotikahandel", "Drug dealing"),
-    Category.vandalism: ("Skadegörelse", "Vandalism"),
-    Category.graffiti: ("Klotter", "Graffiti"),
-    Category.threat: ("Hot", "Threat"),
-    Category.violence: ("Våld", "Violence"),
-    Category.harassment: ("Ofredande", "Harassment"),
-    Category.disturbance: ("Ordningsstörning", "Disturbance"),
-    Category.other: ("Övrigt", "Other"),
-}
-
 
 class SourceKind(str, enum.Enum):
     """Who reported: a partner of the agreement or an agency."""
@@ -68,15 +44,6 @@ class SourceKind(str, enum.Enum):
     school = "school"
     police = "police"
     municipality = "municipality"
-
-
-SOURCE_LABELS: dict[SourceKind, tuple[str, str]] = {
-    SourceKind.shop: ("Butik", "Shop"),
-    SourceKind.property_owner: ("Fastighetsägare", "Property owner"),
-    SourceKind.school: ("Skola", "School"),
-    SourceKind.police: ("Polisen", "Police"),
-    SourceKind.municipality: ("Kommunen", "Municipality"),
-}
 
 
 class Precision(str, enum.Enum):

@@ -27,8 +27,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from schemas import Agreement, agreements_from_geojson
 from trygg.adapters.kafka import producer
-from trygg.localstack.processes import wait_for_port
-from trygg.localstack.stack import start_worker
+from trygg.localstack.processes import start_command, wait_for_port
 from trygg.settings import Settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -45,7 +44,7 @@ class WorkerProcess:
         self.orphans: list[str] = []  # helper processes that outlived a SIGKILLed worker
 
     def start(self) -> WorkerProcess:
-        self.process = start_worker(self.settings, self.log_path)
+        self.process = start_command(self.settings, "worker", self.log_path)
         return self
 
     def kill(self) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -13,15 +12,9 @@ from trygg.settings import Settings, configure_logging, load_settings
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
-    from trygg.adapters.database import connect
-    from trygg.adapters.migrations import detect_tier, migrate
+    from trygg.app.migrate import migrate_database
 
-    with connect(settings.database_url) as conn:
-        applied = migrate(
-            conn, writer_password=settings.database_writer_password, reader_password=settings.database_reader_password,
-            survey_thresholds=(settings.survey_min_respondents, settings.survey_suppress_below),
-        )
-        tier = detect_tier(conn)
+    tier, applied = migrate_database(settings)
     names = ", ".join(m.path.name for m in applied) or "nothing to do"
     print(f"migrations ({tier}): {names}")
     return 0
@@ -43,23 +36,9 @@ def _worker(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def load_agreements_file(settings: Settings, path: Path) -> str:
-    """Validate, store (recounting redrawn areas) and publish the agreements in a GeoJSON file."""
-    from schemas import agreements_from_geojson
-    from trygg.adapters.database import connect, refresh_rollups, upsert_agreements
-    from trygg.adapters.kafka import publish_agreements
-
-    agreements = agreements_from_geojson(json.loads(path.read_text(encoding="utf-8")))
-    with connect(settings.database_url) as conn:
-        result = upsert_agreements(conn, agreements)
-        if result.recounted_areas or result.removed_areas:
-            refresh_rollups(conn)
-    publish_agreements(settings, agreements)
-    recounted = ", ".join(result.recounted_areas) or "none"
-    return f"{result.agreements} agreements loaded (revision {result.revision}); areas recounted: {recounted}"
-
-
 def _agreements_load(settings: Settings, args: argparse.Namespace) -> int:
+    from trygg.app.load_agreements import load_agreements_file
+
     try:
         print(load_agreements_file(settings, Path(args.path)))
     except (ValidationError, ValueError) as exc:
@@ -82,17 +61,10 @@ def _up(settings: Settings, args: argparse.Namespace) -> int:
     return run_local_stack(settings, demo=not args.no_demo)
 
 
-def _counts(settings: Settings, args: argparse.Namespace) -> int:
-    from trygg.adapters.database import connect
+def _counts(settings: Settings, _: argparse.Namespace) -> int:
+    from trygg.app.counts import counts_table
 
-    with connect(settings.database_url) as conn:
-        rows = conn.execute(
-            """SELECT c.area_id, a.kind, sum(c.incidents) FROM incident_counts c
-               LEFT JOIN areas a USING (area_id) GROUP BY c.area_id, a.kind ORDER BY a.kind, c.area_id"""
-        ).fetchall()
-    print(f"{'area':<32} {'kind':<13} {'incidents':>9}")
-    for area_id, kind, incidents in rows:
-        print(f"{area_id:<32} {kind or '':<13} {incidents:>9}")
+    print(counts_table(settings))
     return 0
 
 

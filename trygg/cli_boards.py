@@ -16,26 +16,17 @@ def _build(_: Settings, args: argparse.Namespace) -> int:
 
 
 def _sync(settings: Settings, _: argparse.Namespace) -> int:
-    from trygg.adapters.grafana import grafana_api, sync
+    from trygg.app.sync_grafana import sync_grafana
 
-    report = sync(grafana_api(settings), _agreements(settings), reader_password=settings.database_reader_password,
-                  timeout_s=settings.grafana_wait_seconds)
-    print(report)
+    print(sync_grafana(settings))
     return 0
 
 
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
-    from trygg.adapters.grafana import grafana_api, invite
+    from trygg.app.sync_grafana import invite_partner
 
-    print(invite(grafana_api(settings), args.agreement, args.email))
+    print(invite_partner(settings, args.agreement, args.email))
     return 0
-
-
-def _agreements(settings: Settings) -> list[tuple[str, str]]:
-    from trygg.adapters.database import connect
-
-    with connect(settings.database_url) as conn:
-        return [tuple(row) for row in conn.execute("SELECT agreement_id, name FROM agreements ORDER BY 1")]
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -22,21 +22,14 @@ def _form(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-def link_url(settings: Settings, token: str) -> str:
-    return f"{settings.form_base_url.rstrip('/')}/r/{token}"
-
-
 def _issue(settings: Settings, args: argparse.Namespace) -> int:
-    from trygg.adapters.database import connect
-    from trygg.adapters.intake import LinkError, issue_link
+    from trygg.app.partner_links import LinkError, issue_link
 
     try:
-        with connect(settings.database_url) as conn:
-            token = issue_link(conn, args.agreement, args.partner, args.site or [])
+        url = issue_link(settings, args.agreement, args.partner, args.site or [])
     except LinkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    url = link_url(settings, token)
     print(url)
     if args.qr or args.qr_png:
         import qrcode
@@ -52,11 +45,9 @@ def _issue(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _list(settings: Settings, _: argparse.Namespace) -> int:
-    from trygg.adapters.database import connect
-    from trygg.adapters.intake import list_links
+    from trygg.app.partner_links import list_links
 
-    with connect(settings.database_url) as conn:
-        links = list_links(conn)
+    links = list_links(settings)
     print(f"{'token':<9} {'partner':<20} {'agreement':<16} {'created':<17} {'status':<18} sites")
     for link in links:
         status = f"revoked {link.revoked_at:%Y-%m-%d}" if link.revoked_at else "active"
@@ -67,15 +58,13 @@ def _list(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _revoke(settings: Settings, args: argparse.Namespace) -> int:
-    from trygg.adapters.database import connect
-    from trygg.adapters.intake import LinkError, revoke_links
+    from trygg.app.partner_links import LinkError, revoke_links
 
     if bool(args.token_prefix) == bool(args.partner):
         print("error: give a token prefix or --partner", file=sys.stderr)
         return 2
     try:
-        with connect(settings.database_url) as conn:
-            revoked = revoke_links(conn, token_prefix=args.token_prefix, partner_id=args.partner)
+        revoked = revoke_links(settings, token_prefix=args.token_prefix, partner_id=args.partner)
     except LinkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -17,24 +17,20 @@ def _police_feed(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _agencies_add(settings: Settings, args: argparse.Namespace) -> int:
-    from trygg.adapters.agencies import add_agency
-    from trygg.adapters.database import connect
+    from trygg.app.agencies import add_agency
 
     if not args.municipality and not args.agreement:
         print("fel: ange minst en --municipality eller --agreement (error: give a scope)", file=sys.stderr)
         return 2
-    with connect(settings.database_url) as conn:
-        token = add_agency(conn, args.agency_id, args.source, args.municipality, args.agreement, args.reporter)
+    token = add_agency(settings, args.agency_id, args.source, args.municipality, args.agreement, args.reporter)
     print(f"agency {args.agency_id}: token (shown once, store it safely):\n{token}")
     return 0
 
 
 def _agencies_list(settings: Settings, _: argparse.Namespace) -> int:
-    from trygg.adapters.agencies import list_agencies
-    from trygg.adapters.database import connect
+    from trygg.app.agencies import list_agencies
 
-    with connect(settings.database_url) as conn:
-        rows = list_agencies(conn)
+    rows = list_agencies(settings)
     print(f"{'agency':<24} {'source':<14} {'status':<8} scope")
     for agency_id, source, municipalities, agreements, _created, revoked in rows:
         scope = ", ".join([*municipalities, *agreements])
@@ -43,17 +39,15 @@ def _agencies_list(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def _agencies_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    from trygg.adapters.agencies import revoke_agency
-    from trygg.adapters.database import connect
+    from trygg.app.agencies import revoke_agency
 
-    with connect(settings.database_url) as conn:
-        revoked = revoke_agency(conn, args.agency_id)
+    revoked = revoke_agency(settings, args.agency_id)
     print(f"agency {args.agency_id}: " + ("token revoked" if revoked else "no active token"))
     return 0 if revoked else 1
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from trygg.importer import run_import
+    from trygg.app.import_file import run_import
 
     path = Path(args.path)
     try:

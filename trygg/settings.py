@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     database_writer_password: str | None = Field(
         None, description="password set for the service role trygg_writer by `trygg migrate`"
     )
+    database_pool_size: int = Field(
+        10, ge=1, description="most database connections one form or police feed process keeps open"
+    )
 
     topic_incidents_reported: str = "incidents.reported"
     topic_incidents_rejected: str = "incidents.rejected"

@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from schemas import FieldError, IncidentEvent, Rejection, RejectionReason
 from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
 from trygg.adapters import database
-from trygg.adapters.database import BatchResult, RejectedRow, StaleIndex
+from trygg.adapters.database import StaleIndex
+from trygg.adapters.retrying import database_away, outage
 from trygg.adapters.surveys import known_areas_and_sites, store_perceived_safety
+from trygg.domain.batches import BatchResult, RejectedRow
 from trygg.domain.placement import AreaIndex, Placement
 from trygg.domain.surveys import validate_perceived_safety
 from trygg.domain.validation import reject, validate_event
@@ -55,7 +58,8 @@ def sort_batch(messages: Sequence[RawMessage], index: AreaIndex, settings: Setti
 
 
 class BatchWriter:
-    """Keeps the area index and a database connection; writes batches exactly once, waiting out outages.
+    """Keeps the area index and a database connection (a pool of one); writes batches exactly once, waiting out
+    outages of the database (trygg.adapters.retrying).
 
     `stop` (a threading or multiprocessing Event) ends the wait for an absent database: the batch then fails
     and its events stay unacknowledged.
@@ -63,25 +67,12 @@ class BatchWriter:
 
     def __init__(self, settings: Settings, stop: threading.Event | None = None) -> None:
         self.settings = settings
-        self._conn: psycopg.Connection | None = None
+        self._pool: ConnectionPool | None = None
         self._index: AreaIndex | None = None
         self.stop = stop or threading.Event()
 
     def mark_index_stale(self) -> None:
         self._index = None
-
-    def _connection(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed:
-            self._conn = database.connect(self.settings.database_url)
-        return self._conn
-
-    def _drop_connection(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except psycopg.Error:
-                pass
-        self._conn = None
 
     def index(self) -> AreaIndex:
         if self._index is None:
@@ -89,19 +80,17 @@ class BatchWriter:
         return self._index
 
     def _run(self, work):  # type: ignore[no-untyped-def]
-        """Run `work(conn)`, reconnecting with backoff while the database is away (blocking)."""
-        delay = 0.2
-        while True:
-            try:
-                return work(self._connection())
-            except psycopg.OperationalError as exc:
-                self._drop_connection()
-                if self.stop.is_set():
-                    raise
-                first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                log.warning("database unavailable (%s); retrying in %.1f s", first_line, delay)
-                self.stop.wait(delay)
-                delay = min(delay * 2, 5.0)
+        """Run `work(conn)`, waiting with backoff while the database is away (blocking); gives up once `stop`
+        is set. A connection that failed is discarded by the pool, so the next attempt gets a fresh one."""
+        if self._pool is None:
+            self._pool = database.pool(self.settings.database_url, max_size=1, name="processor", timeout_s=5)
+        connections = self._pool
+
+        def attempt():  # type: ignore[no-untyped-def]
+            with connections.connection() as conn:
+                return work(conn)
+
+        return outage(database_away, "database", first_wait=0.2, max_wait=5.0, stop=self.stop)(attempt)
 
     def write(self, messages: Sequence[RawMessage], once=None) -> tuple[Sorted, BatchResult]:  # type: ignore[no-untyped-def]
         """Validate, place and store one batch (with `once`, default an incident batch). Blocking: the agent
@@ -119,10 +108,7 @@ class BatchWriter:
             half = len(messages) // 2
             first, first_result = self.write(messages[:half], once)
             second, second_result = self.write(messages[half:], once)
-            merged = Sorted(first.placed + second.placed, first.rejected + second.rejected)
-            return merged, BatchResult(
-                *(getattr(first_result, k) + getattr(second_result, k) for k in ("accepted", "duplicates", "rejected"))
-            )
+            return Sorted(first.placed + second.placed, first.rejected + second.rejected), first_result + second_result
 
     def _unstorable(self, message: RawMessage, exc: psycopg.Error) -> tuple[Sorted, BatchResult]:
         log.error("event at %d:%d cannot be stored: %s", message.partition, message.offset, exc)
@@ -184,4 +170,6 @@ class BatchWriter:
         self._run(database.refresh_rollups)
 
     def close(self) -> None:
-        self._drop_connection()
+        if self._pool is not None:
+            self._pool.close()
+        self._pool = None

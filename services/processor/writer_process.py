@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from services.processor.batch import BatchWriter, RawMessage
-from trygg.adapters.database import BatchResult, RejectedRow
+from trygg.domain.batches import BatchResult, RejectedRow
 from trygg.settings import Settings, configure_logging
 
 log = logging.getLogger(__name__)
@@ -64,15 +64,7 @@ def _write(messages: Sequence[tuple[int, int, bytes]], index_generation: int) ->
 
 
 def _dead_letters(rejected: Sequence[RejectedRow], topic: str) -> list[DeadLetter]:
-    return [
-        (
-            f"{row.partition}:{row.offset}".encode(),
-            row.rejection.model_copy(
-                update={"source_topic": topic, "source_partition": row.partition, "source_offset": row.offset}
-            ).model_dump_json().encode(),
-        )
-        for row in rejected
-    ]
+    return [row.dead_letter(topic) for row in rejected]
 
 
 def _write_perceived_safety(messages: Sequence[tuple[int, int, bytes]]) -> tuple[list[DeadLetter], BatchResult]:

@@ -12,41 +12,28 @@ import logging
 import secrets
 import threading
 import time
-import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated
 from urllib.parse import parse_qsl
 
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from schemas import IncidentEvent
-from schemas.survey import PULSE_QUESTION, QUESTIONS, PulseAnswerEvent
-from services.report_form.texts import CATEGORY_TEXTS, LANGUAGES, text
-from trygg.adapters.database import connect
-from trygg.adapters.intake import Link, find_link, pin_in_agreement, submission, submit_pulse, submit_report
-from trygg.domain.intake import (
-    STOCKHOLM,
-    ReportInput,
-    derived_event_ids,
-    form_defaults,
-    parse_report,
-    reference_code,
-    sign_form,
-    token_sha256,
-    verify_form,
-)
+from schemas.survey import PULSE_QUESTION, QUESTIONS
+from trygg import texts
+from trygg.app.report_incident import ReportIncident
+from trygg.domain.intake import STOCKHOLM, Link, form_defaults, reference_code, sign_form, token_sha256, verify_form
 from trygg.settings import Settings
+from trygg.texts import LANGUAGES
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-PULSE_NAMESPACE = uuid.UUID("5d6c1f0e-9c1b-4c65-9a55-7c2b1f0e3a12")  # pulse event ids from link and form nonce
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 RETRY_AFTER_S = 30  # what the page asks the browser to wait while the database is away
 FORM_MAX_AGE_S = 12 * 3600  # a form left open on the staff room computer over a shift still works
@@ -75,33 +62,25 @@ class RateLimiter:
             return True
 
 
-class _Connections(threading.local):
-    """One database connection per server thread, reopened after a failure."""
+def forms_of(request: Request) -> ReportIncident:
+    """The form's use cases (FastAPI `Depends`): one object per app, holding its connection pool."""
+    return request.app.state.forms
 
-    conn: psycopg.Connection | None = None
+
+Forms = Annotated[ReportIncident, Depends(forms_of)]
 
 
 def create_app(settings: Settings) -> FastAPI:
     """The form application, configured by `settings`."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.forms.close()
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.forms = ReportIncident(settings)
     secret = settings.form_secret or secrets.token_hex(32)
     limiter = RateLimiter()
-    local = _Connections()
-
-    def db(work: Callable[[psycopg.Connection], T]) -> T:
-        """`work(conn)` on this thread's connection. One that went stale while idle (PostgreSQL restarted) is
-        replaced and the work tried once more; a failure on a fresh connection is raised (a 503 page)."""
-        while True:
-            reused = local.conn is not None and not local.conn.closed
-            if not reused:
-                local.conn = connect(settings.database_url)
-            try:
-                return work(local.conn)  # type: ignore[arg-type]
-            except psycopg.OperationalError:
-                local.conn.close()  # type: ignore[union-attr]
-                local.conn = None
-                if not reused:
-                    raise
 
     def language(request: Request, form: dict[str, str] | None = None) -> str:
         for candidate in (request.query_params.get("lang"), (form or {}).get("lang"), request.cookies.get("lang")):
@@ -111,7 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     def page(request: Request, name: str, lang: str, status: int = 200, **context: object) -> HTMLResponse:
         response = TEMPLATES.TemplateResponse(
-            request, name, {"lang": lang, "t": lambda key, **v: text(key, lang, **v),
+            request, name, {"lang": lang, "t": lambda key, **v: texts.text(texts.FORM, key, lang, **v),
                             "csp_nonce": request.state.csp_nonce, **context}, status_code=status,
         )
         if request.query_params.get("lang") in LANGUAGES:
@@ -119,15 +98,16 @@ def create_app(settings: Settings) -> FastAPI:
         return response
 
     def refusal(request: Request, lang: str, status: int, kind: str, back: str | None = None, **values: object):  # noqa: ANN202
-        return page(request, "refusal.html", lang, status, heading=text(f"{kind}_title", lang),
-                    body=text(f"{kind}_body", lang, **values), back=back)
+        return page(request, "refusal.html", lang, status, heading=texts.text(texts.FORM, f"{kind}_title", lang),
+                    body=texts.text(texts.FORM, f"{kind}_body", lang, **values), back=back)
 
     def render_form(request: Request, token: str, link: Link, lang: str, values: dict[str, str],
                     errors: dict[str, str], nonce: str | None = None, status: int = 200) -> HTMLResponse:
         nonce = nonce or secrets.token_urlsafe(16)
         now = datetime.now(UTC)
-        categories = [(c.value, labels[lang == "en"], hints[lang == "en"]) for c, (labels, hints) in CATEGORY_TEXTS.items()]
-        messages = {name: text(code, lang, max_count=settings.form_max_count) for name, code in errors.items()}
+        categories = [(c.value, texts.category_label(c, lang), texts.category_hint(c, lang)) for c in texts.CATEGORIES]
+        messages = {name: texts.text(texts.FORM, code, lang, max_count=settings.form_max_count)
+                    for name, code in errors.items()}
         pulse_nonce = secrets.token_urlsafe(16)
         pulse_answers = [(code, labels[lang == "en"]) for code, labels in QUESTIONS[PULSE_QUESTION].answers.items()]
         return page(request, "form.html", lang, status, token=token, link=link, values=values, errors=messages,
@@ -174,17 +154,17 @@ def create_app(settings: Settings) -> FastAPI:
         return "ok"
 
     @app.get("/r/{token}")
-    def show_form(request: Request, token: str) -> HTMLResponse:
+    def show_form(request: Request, token: str, forms: Forms) -> HTMLResponse:
         lang = language(request)
-        link = db(lambda conn: find_link(conn, token))
+        link = forms.link(token)
         return link_refusal(request, link, lang) or render_form(
             request, token, link, lang, form_defaults(datetime.now(UTC)), {}
         )
 
     @app.get("/r/{token}/kvitto/{nonce}")
-    def receipt(request: Request, token: str, nonce: str) -> HTMLResponse:
+    def receipt(request: Request, token: str, nonce: str, forms: Forms) -> HTMLResponse:
         lang = language(request)
-        found = db(lambda conn: submission(conn, nonce, token_sha256(token)))
+        found = forms.receipt(token, nonce)
         if found is None:
             return refusal(request, lang, 404, "unknown")
         first_event_id, events = found
@@ -192,20 +172,20 @@ def create_app(settings: Settings) -> FastAPI:
                     events=events)
 
     @app.post("/r/{token}")
-    async def submit(request: Request, token: str) -> Response:
-        return await posted(request, token, handle_submit)
+    async def submit(request: Request, token: str, forms: Forms) -> Response:
+        return await posted(request, token, forms, handle_submit)
 
     @app.post("/r/{token}/puls")
-    async def pulse(request: Request, token: str) -> Response:
-        return await posted(request, token, handle_pulse)
+    async def pulse(request: Request, token: str, forms: Forms) -> Response:
+        return await posted(request, token, forms, handle_pulse)
 
-    async def posted(request: Request, token: str, handle: Callable[..., Response]) -> Response:
-        read = await read_form(request, token)
+    async def posted(request: Request, token: str, forms: ReportIncident, handle: Callable[..., Response]) -> Response:
+        read = await read_form(request, token, forms)
         if isinstance(read, Response):
             return read
-        return await run_in_threadpool(handle, request, token, *read)
+        return await run_in_threadpool(handle, request, token, *read, forms)
 
-    async def read_form(request: Request, token: str) -> tuple[Link, dict[str, str], float] | Response:
+    async def read_form(request: Request, token: str, forms: ReportIncident) -> tuple[Link, dict[str, str], float] | Response:
         """The link and the posted fields, or the refusal page. The link is checked (and the sender
         rate-limited) before a byte of the body is read."""
         lang = language(request)
@@ -216,7 +196,7 @@ def create_app(settings: Settings) -> FastAPI:
             response = refusal(request, lang, 429, "too_many", back=f"/r/{token}")
             response.headers["Retry-After"] = "60"
             return response
-        link = await run_in_threadpool(db, lambda conn: find_link(conn, token))
+        link = await run_in_threadpool(forms.link, token)
         refused = link_refusal(request, link, lang)
         if refused is not None:
             return refused
@@ -233,66 +213,37 @@ def create_app(settings: Settings) -> FastAPI:
             return refusal(request, lang, 400, "bad_request", back=f"/r/{token}")
         return link, form, now  # type: ignore[return-value]
 
-    def handle_pulse(request: Request, token: str, link: Link, form: dict[str, str], now: float) -> Response:
-        """One tap on the pulse question: an answer 1-5 for one of the link's sites and today, to the outbox.
-        The event id comes from the form's nonce, so a double tap or a resent form is one answer."""
+    def handle_pulse(request: Request, token: str, link: Link, form: dict[str, str], now: float,
+                     forms: ReportIncident) -> Response:
+        """One tap on the pulse question (an answer 1-5 for one of the link's sites, today)."""
         lang = language(request, form)
-        link_hash = token_sha256(token)
         nonce = form.get("pulse_nonce", "")
-        if not verify_form(secret, link_hash, nonce, form.get("pulse_csrf", ""), int(now), FORM_MAX_AGE_S):
+        if not verify_form(secret, token_sha256(token), nonce, form.get("pulse_csrf", ""), int(now), FORM_MAX_AGE_S):
             return refusal(request, lang, 400, "expired", back=f"/r/{token}")
-        site = form.get("site", "")
-        if site not in {s.site_id for s in link.sites}:
-            log.warning("link %s… refused a pulse answer for site %r", link.token_prefix, site)
+        answered = forms.answer_pulse(link, nonce, form.get("site", ""), form.get("answer", ""))
+        if answered == "forbidden":
             return refusal(request, lang, 403, "forbidden", back=f"/r/{token}", partner=link.partner_name,
                            agreement=link.agreement_name)
-        answer = form.get("answer", "")
-        if answer not in {str(code) for code in QUESTIONS[PULSE_QUESTION].answers}:
+        if answered == "invalid":
             return refusal(request, lang, 400, "bad_request", back=f"/r/{token}")
-        event = PulseAnswerEvent(event_id=uuid.uuid5(PULSE_NAMESPACE, f"{link_hash}:{nonce}"), site_id=site,
-                                 day=datetime.now(UTC).astimezone(STOCKHOLM).date(), answer=int(answer))
-        db(lambda conn: submit_pulse(conn, event))
         return RedirectResponse(f"/r/{token}?puls=tack&lang={lang}", status_code=303)
 
-    def handle_submit(request: Request, token: str, link: Link, form: dict[str, str], now: float) -> Response:
+    def handle_submit(request: Request, token: str, link: Link, form: dict[str, str], now: float,
+                      forms: ReportIncident) -> Response:
         lang = language(request, form)
         link_hash = token_sha256(token)
         nonce = form.get("nonce", "")
         if not verify_form(secret, link_hash, nonce, form.get("csrf", ""), int(now), FORM_MAX_AGE_S):
             return refusal(request, lang, 400, "expired", back=f"/r/{token}")
-        receipt_url = f"/r/{token}/kvitto/{nonce}"
-        if db(lambda conn: submission(conn, nonce, link_hash)) is not None:
-            return RedirectResponse(receipt_url, status_code=303)  # sent before: the same receipt
-        report, errors = parse_report(form, now=datetime.now(UTC), max_count=settings.form_max_count)
-        if report is not None and report.site_id is not None and report.site_id not in {s.site_id for s in link.sites}:
-            log.warning("link %s… refused a report for site %r", link.token_prefix, report.site_id)
+        submitted = forms.submit(link, nonce, form)
+        if submitted.status == "forbidden":
             return refusal(request, lang, 403, "forbidden", back=f"/r/{token}", partner=link.partner_name,
                            agreement=link.agreement_name)
-        if report is not None and report.lat is not None and not db(
-            lambda conn: pin_in_agreement(conn, link.agreement_id, report.lat, report.lon)
-        ):
-            report, errors = None, {"where": "pin_outside_agreement"}
-        if report is None:
-            return render_form(request, token, link, lang, form, errors, nonce=nonce, status=422)
-        events = report_events(report, link, datetime.now(UTC))
-        db(lambda conn: submit_report(conn, nonce, link_hash, report, events))
-        return RedirectResponse(receipt_url, status_code=303)
+        if submitted.status == "invalid":
+            return render_form(request, token, link, lang, form, submitted.errors, nonce=nonce, status=422)
+        return RedirectResponse(f"/r/{token}/kvitto/{nonce}", status_code=303)
 
     return app
-
-
-def report_events(report: ReportInput, link: Link, now: datetime) -> list[IncidentEvent]:
-    """The events a form becomes: one per reported incident; the free text travels with the first only."""
-    location = {"site_id": report.site_id} if report.site_id else {"lat": report.lat, "lon": report.lon}
-    ids = derived_event_ids(uuid.uuid4(), report.count)
-    return [
-        IncidentEvent(
-            event_id=event_id, source=link.role, reporter=link.partner_id, category=report.category,
-            occurred_at=report.occurred_at, reported_at=now, location=location,
-            note=report.note if i == 0 else None,
-        )
-        for i, event_id in enumerate(ids)
-    ]
 
 
 def serve(settings: Settings) -> None:

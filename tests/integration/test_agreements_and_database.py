@@ -18,7 +18,7 @@ from tests.support import (
 from trygg.adapters.database import connect, purge_expired, store_batch, load_index
 from trygg.adapters.migrations import migrate
 from trygg.domain.validation import validate_event
-from trygg.localstack.stack import settings_env
+from trygg.localstack.processes import settings_env
 
 
 def _load(settings, tmp_path, document) -> subprocess.CompletedProcess:

@@ -24,7 +24,6 @@ import pytest
 from shapely.geometry import Point
 
 from schemas import (
-    CATEGORY_LABELS,
     Category,
     FieldError,
     IncidentEvent,
@@ -36,9 +35,11 @@ from schemas import (
 )
 from schemas.survey import PRIMARY_QUESTION, QUESTIONS, PulseAnswerEvent, QuestionResult, SurveyWaveEvent
 from tests.conftest import both_tiers
-from trygg.adapters.database import RejectedRow, refresh_rollups, store_batch, upsert_agreements
+from trygg import texts
+from trygg.adapters.database import refresh_rollups, store_batch, upsert_agreements
 from trygg.adapters.migrations import migrate
 from trygg.adapters.surveys import store_perceived_safety
+from trygg.domain.batches import RejectedRow
 from trygg.boards import queries as q
 from trygg.boards.macros import expand
 from trygg.demo import SAMPLE_AGREEMENTS
@@ -53,7 +54,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 START, END = NOW - timedelta(days=3 * 365), NOW  # the dashboard time range
 SELECTED = ["shoplifting", "drug_dealing", "robbery"]  # robbery is rare: small counts to suppress
 AGREEMENT = "umea-alidhem"
-LABEL = {c.value: labels[0] for c, labels in CATEGORY_LABELS.items()}
+LABEL = {c.value: texts.category_label(c) for c in Category}
 
 
 @dataclass
@@ -294,7 +295,7 @@ def test_reporting_activity_equals_truth(conns, tier):
         by_source: dict[str, list[IncidentEvent]] = defaultdict(list)
         for e in _in(AGREEMENT):
             if window[0] <= e.occurred_at < window[1]:
-                by_source[q.SOURCE_LABELS_SV[e.source]].append(e)
+                by_source[texts.source_label(e.source)].append(e)
         for label, events in by_source.items():
             expected[(period, label)] = (_sup(len({e.reporter for e in events})), _sup(len(events)))
     assert {(r[0], r[1]): (r[2], r[3]) for r in rows} == expected
@@ -313,7 +314,8 @@ def test_health_panels_equal_truth(conns, tier):
                     for r in WORLD.rejections)
     assert {(int(t), m): v for t, m, v in rejected} == truth
     last = {r[0]: r[2] for r in conn.execute(q.LAST_EVENT.sql).fetchall()}
-    for source, label in q.SOURCE_LABELS_SV.items():
+    for source in SourceKind:
+        label = texts.source_label(source)
         assert last[label] == max(e.occurred_at for e in WORLD.events if e.source == source)
     delay = conn.execute(expand(q.DELAY.sql, {}, start, end)).fetchall()
     oldest = max((stored - e.occurred_at).total_seconds() for e in WORLD.events)

@@ -25,6 +25,7 @@ import statsmodels.api as sm
 from schemas import Agreement, Category, IncidentEvent, SourceKind
 from tests.conftest import fresh_database
 from tests.integration.test_timescale_tier import pglite  # noqa: F401 (the module-wide PGlite server fixture)
+from trygg import texts
 from trygg.cli import main
 from trygg.adapters.database import connect, refresh_rollups, store_batch, upsert_agreements
 from trygg.adapters.migrations import migrate
@@ -251,7 +252,7 @@ def test_reporting_activity_and_reader_rights(tiers: dict[str, tuple],
         assert conn.execute("SELECT count(*) FROM effect_estimates(%s)", (agreement.agreement_id,)).fetchone()[0] > 0
         labels = conn.execute("SELECT category, label_sv, label_en FROM categories ORDER BY position").fetchall()
     assert got == expected
-    assert labels == [(c.value, c.label_sv, c.label_en) for c in Category]
+    assert labels == [(c.value, texts.category_label(c), texts.category_label(c, "en")) for c in Category]
     # The partners report more from signing on (reporting_rise): visible as more reports per partner.
     shops = {row[0]: row for row in got if row[1] == SourceKind.shop.value}
     assert shops["after"][3] > 0 and shops["before"][3] > 0

@@ -15,7 +15,7 @@ from services.police_feed.app import create_app
 from tests.support import world_agreements
 from trygg.adapters.agencies import add_agency
 from trygg.adapters.database import connect, upsert_agreements
-from trygg.importer import run_import
+from trygg.app.import_file import run_import
 
 REQUIRED = ["event_id", "source", "reporter", "category", "occurred_at", "reported_at", "location"]
 # Out at sea: the North Sea (outside Sweden's box) and the Baltic / Gulf of Bothnia (inside the box, so only

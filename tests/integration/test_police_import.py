@@ -17,9 +17,9 @@ from tests.conftest import settings_for
 from tests.support import WorkerProcess, consumed_everything, ledger_size, valid_event, wait_for, world_agreements
 from trygg.adapters.database import connect, upsert_agreements
 from trygg.adapters.kafka import create_topics
-from trygg.importer import run_import
+from trygg.app.import_file import run_import
 from trygg.localstack.processes import Broker
-from trygg.localstack.stack import settings_env
+from trygg.localstack.processes import settings_env
 
 LINES = 100_000
 BAD = {  # what a bad line looks like -> the reason the summary must give

@@ -18,7 +18,7 @@ import pytest
 
 from schemas import agreements_from_geojson
 from schemas.survey import QUESTIONS, PulseAnswerEvent, QuestionResult, SurveyWaveEvent
-from services.relay.app import relay_once
+from trygg.app.relay_outbox import relay_once
 from tests.support import WorkerProcess, read_topic, wait_for
 from trygg.adapters.database import connect, upsert_agreements
 from trygg.adapters.kafka import producer

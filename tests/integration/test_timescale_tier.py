@@ -36,7 +36,8 @@ from schemas import (
     SourceKind,
     agreements_from_geojson,
 )
-from trygg.adapters.database import RejectedRow, connect, refresh_rollups, store_batch, upsert_agreements
+from trygg.domain.batches import RejectedRow
+from trygg.adapters.database import connect, refresh_rollups, store_batch, upsert_agreements
 from trygg.adapters.migrations import MIGRATIONS_DIR, migrate
 from trygg.demo import SAMPLE_AGREEMENTS
 from trygg.domain.placement import AreaIndex, Placement, areas_of

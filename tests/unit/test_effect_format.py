@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trygg.domain.effect import change_with_interval, percent, rate, suppress_small, verdict_sv
+from trygg.domain.effect import change_with_interval, percent, rate, suppress_small
+from trygg.texts import verdict_label
 
 
 @pytest.mark.parametrize(("count", "shown"), [(0, "0"), (1, "<3"), (2, "<3"), (3, "3"), (1234, "1234"), (None, "–")])
@@ -13,12 +14,13 @@ def test_small_counts_are_suppressed(count: int | None, shown: str) -> None:
 
 
 def test_verdicts_in_swedish() -> None:
-    assert verdict_sv("clear_decrease") == "tydlig minskning"
-    assert verdict_sv("clear_increase") == "tydlig ökning"
-    assert verdict_sv("no_clear_change") == "ingen tydlig förändring"
-    assert verdict_sv("too_few") == "för få händelser"
+    assert verdict_label("clear_decrease") == "tydlig minskning"
+    assert verdict_label("clear_increase") == "tydlig ökning"
+    assert verdict_label("no_clear_change") == "ingen tydlig förändring"
+    assert verdict_label("too_few") == "för få händelser"
+    assert verdict_label("clear_decrease", "en") == "clear decrease"
     with pytest.raises(KeyError):
-        verdict_sv("maybe")
+        verdict_label("maybe")
 
 
 def test_percent_change_always_comes_with_its_interval() -> None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from schemas import Agreement, IncidentEvent, RejectionReason
 from schemas.agreement import agreements_from_geojson
 from tests.support import AGREEMENT_A, SITE, world_agreements, world_geojson
-from trygg.cli_report import default_out
+from trygg.app.render_report import default_out
 from trygg.domain.free_text import REMOVED, scrub_free_text
 from trygg.domain.intake import sign_form, verify_form
 from trygg.domain.placement import AreaIndex

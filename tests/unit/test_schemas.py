@@ -10,7 +10,6 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from schemas import (
-    CATEGORY_LABELS,
     Agreement,
     Category,
     FieldError,
@@ -22,6 +21,7 @@ from schemas import (
     agreements_from_geojson,
 )
 from schemas.export import EXPORTED, JSON_DIR, json_schema_text
+from trygg import texts
 
 UMEA_SQUARE = [[20.30, 63.81], [20.32, 63.81], [20.32, 63.82], [20.30, 63.82], [20.30, 63.81]]
 
@@ -129,15 +129,15 @@ LABELS = {
 
 def test_label_table_covers_every_category() -> None:
     assert set(LABELS) == {c.value for c in Category}
-    assert set(CATEGORY_LABELS) == set(Category)
+    assert set(texts.CATEGORIES) == set(Category)
 
 
 @pytest.mark.parametrize("category", list(Category), ids=lambda c: c.value)
 def test_category_has_swedish_and_english_label(category: Category) -> None:
     swedish, english = LABELS[category.value]
 
-    assert category.label_sv.casefold() == swedish
-    assert category.label_en.casefold() == english
+    assert texts.category_label(category).casefold() == swedish
+    assert texts.category_label(category, "en").casefold() == english
 
 
 # --- agreements GeoJSON -------------------------------------------------------------------------------------------

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psycopg
+from psycopg_pool import ConnectionPool
 from shapely.geometry import Point, shape
 
-from schemas import Agreement, AreaKind, IncidentEvent, Rejection, Site, municipality_area_id
+from schemas import Agreement, AreaKind, IncidentEvent, Site, municipality_area_id
+from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
 from trygg.domain.aggregation import CountKey, count_increments, first_of_each
+from trygg.domain.batches import BatchResult, RejectedRow
 from trygg.domain.buckets import hour_bucket
 from trygg.domain.placement import Area, AreaIndex, Placement, areas_of
 
@@ -25,36 +27,47 @@ class StaleIndex(Exception):
     """The area index was built from an older agreements revision than the database holds."""
 
 
-@dataclass(frozen=True)
-class RejectedRow:
-    partition: int
-    offset: int
-    rejection: Rejection
-
-    @property
-    def payload_sha256(self) -> str:
-        return hashlib.sha256(self.rejection.payload.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    accepted: int
-    duplicates: int
-    rejected: int
+# Autocommit (the transaction rule in trygg/adapters/__init__.py): without it a read would open an implicit
+# transaction and later `transaction()` blocks would only be savepoints inside it, never committed.
+_CONNECTION = {"autocommit": True, "options": "-c TimeZone=UTC"}
 
 
 def connect(url: str) -> psycopg.Connection:
-    """Open an autocommit connection in UTC; every multi-statement write uses an explicit `conn.transaction()`.
+    """Open one autocommit connection in UTC (for commands and tests that need a single one)."""
+    return psycopg.connect(url, **_CONNECTION)
 
-    (Without autocommit a read would open an implicit transaction and later `transaction()` blocks would
-    only be savepoints inside it, never committed.)
-    """
-    return psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC")
+
+def pool(url: str, *, max_size: int, name: str, timeout_s: float = 10.0) -> ConnectionPool:
+    """A pool of connections like `connect`'s, opened at once (without waiting for the database) and
+    reconnecting by itself after an outage. A connection that failed inside `with pool.connection()` is
+    discarded, never handed out again, and one found stale when it is taken out is replaced. Waiting longer than `timeout_s` for a connection raises PoolTimeout,
+    an OperationalError, which the database retry policy (trygg.adapters.retrying) treats as an outage."""
+    # check: a connection that went stale while idle (PostgreSQL restarted) is replaced before it is handed out.
+    connections = ConnectionPool(url, kwargs=_CONNECTION, min_size=1, max_size=max_size, name=name,
+                                 timeout=timeout_s, check=ConnectionPool.check_connection, open=False)
+    connections.open(wait=False)
+    return connections
+
+
+def ping(conn: psycopg.Connection) -> None:
+    """Raises OperationalError unless the database answers (health checks)."""
+    conn.execute("SELECT 1")
+
+
+def area_revision(conn: psycopg.Connection) -> int:
+    """The agreements' revision: bumped by every load, so an index built from an older one is stale."""
+    return conn.execute("SELECT revision FROM area_revision").fetchone()[0]
+
+
+def stored_event(conn: psycopg.Connection, event_id: object) -> tuple[str, datetime] | None:
+    """(category, occurred_at) of an event the processor has stored, or None."""
+    row = conn.execute("SELECT category, occurred_at FROM incident_events WHERE event_id = %s", (event_id,)).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def load_index(conn: psycopg.Connection) -> AreaIndex:
     """Build the spatial index from the areas and sites stored in the database."""
-    revision = conn.execute("SELECT revision FROM area_revision").fetchone()[0]
+    revision = area_revision(conn)
     areas = [
         Area(area_id, AreaKind(kind), agreement_id, municipality, shape(geometry))
         for area_id, kind, agreement_id, municipality, geometry in conn.execute(
@@ -108,50 +121,59 @@ def store_batch(
         revision = cur.execute("SELECT revision FROM area_revision FOR SHARE").fetchone()[0]
         if revision != index_revision:
             raise StaleIndex(f"index revision {index_revision}, database revision {revision}")
-        new_ids = {
-            row[0]
-            for row in cur.execute(
-                """INSERT INTO event_ledger (event_id) SELECT unnest(%b::uuid[])
-                   ON CONFLICT DO NOTHING RETURNING event_id""",
-                ([e.event_id for e in unique],),
-            )
-        }
-        fresh = [e for e in unique if e.event_id in new_ids]
+        new_ids = claim_in_ledger(cur, unique)
+        fresh = [(e, placements[id(e)]) for e in unique if e.event_id in new_ids]
         if fresh:
-            cur.execute(
-                """INSERT INTO incident_events (event_id, occurred_at, reported_at, source, reporter, category,
-                                                lat, lon, site_id, municipality, precision, external_id, area_ids)
-                   SELECT i, o, r, s, p, c, la, lo, si, m, pr, x, string_to_array(a, ' ')
-                   FROM unnest(%b::uuid[], %b::timestamptz[], %b::timestamptz[], %b::text[], %b::text[],
-                               %b::text[], %b::float8[], %b::float8[], %b::text[], %b::text[],
-                               %b::text[], %b::text[], %b::text[]) AS e(i, o, r, s, p, c, la, lo, si, m, pr, x, a)""",
-                (
-                    [e.event_id for e in fresh],
-                    [e.occurred_at for e in fresh],
-                    [e.reported_at for e in fresh],
-                    [e.source.value for e in fresh],
-                    [e.reporter for e in fresh],
-                    [e.category.value for e in fresh],
-                    [placements[id(e)].lat for e in fresh],
-                    [placements[id(e)].lon for e in fresh],
-                    [e.location.site_id for e in fresh],
-                    [placements[id(e)].municipality for e in fresh],
-                    [e.location.precision.value for e in fresh],
-                    [e.external_id for e in fresh],
-                    [" ".join(placements[id(e)].area_ids) for e in fresh],  # ids have no spaces (pattern)
-                ),
-            )
-            noted = [e for e in fresh if e.note]
-            if noted and note_retention > timedelta(0):
-                cur.execute(
-                    """INSERT INTO incident_notes (event_id, note, expires_at)
-                       SELECT * FROM unnest(%b::uuid[], %b::text[], %b::timestamptz[])""",
-                    ([e.event_id for e in noted], [e.note for e in noted], [now + note_retention] * len(noted)),
-                )
-            _ensure_municipalities(cur, {placements[id(e)].municipality for e in fresh} - {None})
-            _insert_counts(cur, count_increments((e, placements[id(e)]) for e in fresh))
+            _insert_events(cur, fresh)
+            if note_retention > timedelta(0):
+                _insert_notes(cur, [e for e, _ in fresh if e.note], now + note_retention)
+            _ensure_municipalities(cur, {p.municipality for _, p in fresh} - {None})
+            _insert_counts(cur, count_increments(fresh))
         insert_rejections(cur, rejected)
     return BatchResult(accepted=len(fresh), duplicates=len(placed) - len(fresh), rejected=len(rejected))
+
+
+def claim_in_ledger(cur: psycopg.Cursor, events: Sequence[IncidentEvent | SurveyWaveEvent | PulseAnswerEvent]) -> set:
+    """The ids of `events` that were not in the ledger before (and are now), inside the caller's transaction:
+    the one exactly-once gate of every input stream."""
+    return {
+        row[0]
+        for row in cur.execute(
+            """INSERT INTO event_ledger (event_id) SELECT unnest(%b::uuid[])
+               ON CONFLICT DO NOTHING RETURNING event_id""",
+            ([e.event_id for e in events],),
+        )
+    }
+
+
+_EVENT_COLUMNS: tuple[Callable[[IncidentEvent, Placement], object], ...] = (
+    lambda e, p: e.event_id, lambda e, p: e.occurred_at, lambda e, p: e.reported_at, lambda e, p: e.source.value,
+    lambda e, p: e.reporter, lambda e, p: e.category.value, lambda e, p: p.lat, lambda e, p: p.lon,
+    lambda e, p: e.location.site_id, lambda e, p: p.municipality, lambda e, p: e.location.precision.value,
+    lambda e, p: e.external_id,
+    lambda e, p: " ".join(p.area_ids),  # area ids have no spaces (their pattern)
+)
+
+
+def _insert_events(cur: psycopg.Cursor, fresh: Sequence[tuple[IncidentEvent, Placement]]) -> None:
+    cur.execute(
+        """INSERT INTO incident_events (event_id, occurred_at, reported_at, source, reporter, category,
+                                        lat, lon, site_id, municipality, precision, external_id, area_ids)
+           SELECT i, o, r, s, p, c, la, lo, si, m, pr, x, string_to_array(a, ' ')
+           FROM unnest(%b::uuid[], %b::timestamptz[], %b::timestamptz[], %b::text[], %b::text[],
+                       %b::text[], %b::float8[], %b::float8[], %b::text[], %b::text[],
+                       %b::text[], %b::text[], %b::text[]) AS e(i, o, r, s, p, c, la, lo, si, m, pr, x, a)""",
+        tuple([column(e, p) for e, p in fresh] for column in _EVENT_COLUMNS),
+    )
+
+
+def _insert_notes(cur: psycopg.Cursor, noted: Sequence[IncidentEvent], expires_at: datetime) -> None:
+    if noted:
+        cur.execute(
+            """INSERT INTO incident_notes (event_id, note, expires_at)
+               SELECT * FROM unnest(%b::uuid[], %b::text[], %b::timestamptz[])""",
+            ([e.event_id for e in noted], [e.note for e in noted], [expires_at] * len(noted)),
+        )
 
 
 def insert_rejections(cur: psycopg.Cursor, rejected: Sequence[RejectedRow], stream: str = "incidents") -> None:

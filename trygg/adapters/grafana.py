@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,9 @@ from typing import Any
 import yaml
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaClientError, GrafanaException
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from trygg.adapters.retrying import GrafanaNotReady, grafana_starting, outage
 from trygg.boards.build import rendered
 from trygg.settings import Settings
 
@@ -28,7 +29,7 @@ DATASOURCE_FILE = Path(__file__).resolve().parents[2] / "deploy/grafana/provisio
 # (uid, title): the folder the file provider of deploy/grafana/provisioning/dashboards loads the boards into, so
 # that sync restricts the very folder they are in (tests/unit/test_compose.py checks the two agree).
 INTERNAL_FOLDER = ("trygg-intern", "Trygg (intern)")
-VIEW, EDIT = 1, 2  # Grafana's folder permission levels
+VIEW = 1  # Grafana's folder permission level for viewing
 MAX_SAVE_ATTEMPTS = 3
 
 
@@ -66,19 +67,13 @@ def _get_or_none(call: Any, *args: Any) -> Any:
 
 
 def wait_healthy(api: GrafanaApi, timeout_s: float) -> None:
-    """Wait until Grafana answers /api/health with its database ok."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            if api.client.GET("/health").get("database") == "ok":  # GET /api/health, no auth needed
-                return
-        except GrafanaClientError:
-            raise  # 4xx (e.g. 401): waiting will not help
-        except Exception:  # noqa: BLE001 - not up yet: connection refused, 5xx, timeouts
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"Grafana not healthy after {timeout_s:.0f} s")
-        time.sleep(1)
+    """Wait until Grafana answers /api/health with its database ok; gives up with the last error after
+    `timeout_s`. A 4xx (e.g. 401) is raised at once: waiting will not help."""
+    def check() -> None:
+        if api.client.GET("/health").get("database") != "ok":  # GET /api/health, no auth needed
+            raise GrafanaNotReady("Grafana's database is not ok yet")
+
+    outage(grafana_starting, "Grafana", first_wait=1, max_wait=1, give_up_after=timeout_s)(check)
 
 
 def desired_datasource(reader_password: str | None) -> dict[str, Any]:
@@ -154,28 +149,30 @@ def save_dashboard(api: GrafanaApi, board: dict[str, Any], folder_uid: str, repo
     Saves against the version just read, without overwrite: when someone saves in between, Grafana
     answers 412 and the board is read and saved again, so nobody's edit is silently lost in a race."""
     uid = board["uid"]
-    for _ in range(MAX_SAVE_ATTEMPTS):
-        current = _get_or_none(api.dashboard.get_dashboard, uid)
-        meta = current["meta"] if current else {}
-        if meta.get("provisioned"):
-            report.unchanged.append(f"tavla {uid} (från fil)")
-            return
-        if current and meta.get("folderUid") == folder_uid and all(
-                current["dashboard"].get(k) == v for k, v in board.items()):
-            report.unchanged.append(f"tavla {uid}")
-            return
-        body = {**board, "id": current["dashboard"].get("id") if current else None,
-                "version": current["dashboard"].get("version") if current else None}
-        try:
-            api.dashboard.update_dashboard({"dashboard": body, "folderUid": folder_uid, "overwrite": False,
-                                            "message": "trygg grafana sync"})
-        except GrafanaClientError as error:
-            if _status(error) == 412:
-                continue
-            raise
-        report.changed.append(f"tavla {uid}")
+
+    def kept_changing(state: RetryCallState) -> None:
+        raise RuntimeError(f"board {uid} kept changing while it was saved ({MAX_SAVE_ATTEMPTS} attempts)")
+
+    Retrying(retry=retry_if_exception(lambda e: _status(e) == 412), stop=stop_after_attempt(MAX_SAVE_ATTEMPTS),
+             retry_error_callback=kept_changing)(_save_once, api, board, uid, folder_uid, report)
+
+
+def _save_once(api: GrafanaApi, board: dict[str, Any], uid: str, folder_uid: str, report: SyncReport) -> None:
+    """One read-compare-save; a GrafanaClientError with status 412 when someone saved in between."""
+    current = _get_or_none(api.dashboard.get_dashboard, uid)
+    meta = current["meta"] if current else {}
+    if meta.get("provisioned"):
+        report.unchanged.append(f"tavla {uid} (från fil)")
         return
-    raise RuntimeError(f"board {uid} kept changing while it was saved ({MAX_SAVE_ATTEMPTS} attempts)")
+    if current and meta.get("folderUid") == folder_uid and all(
+            current["dashboard"].get(k) == v for k, v in board.items()):
+        report.unchanged.append(f"tavla {uid}")
+        return
+    body = {**board, "id": current["dashboard"].get("id") if current else None,
+            "version": current["dashboard"].get("version") if current else None}
+    api.dashboard.update_dashboard({"dashboard": body, "folderUid": folder_uid, "overwrite": False,
+                                    "message": "trygg grafana sync"})
+    report.changed.append(f"tavla {uid}")
 
 
 def folder_uid(agreement_id: str) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
 import psycopg
 from shapely.geometry import Point, shape
@@ -13,29 +11,7 @@ from shapely.geometry import Point, shape
 from schemas import IncidentEvent
 from schemas.survey import PulseAnswerEvent
 from trygg.adapters.outbox import enqueue, enqueue_perceived_safety
-from trygg.domain.intake import ReportInput, token_sha256
-
-
-@dataclass(frozen=True)
-class SiteRef:
-    site_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Link:
-    """A partner's personal report link, as the form needs it."""
-
-    token_sha256: str
-    token_prefix: str
-    agreement_id: str
-    agreement_name: str
-    partner_id: str
-    partner_name: str
-    role: str
-    sites: tuple[SiteRef, ...]  # the link's sites that still belong to this partner in this agreement
-    created_at: datetime
-    revoked_at: datetime | None
+from trygg.domain.intake import Link, ReportInput, SiteRef, token_sha256
 
 
 class LinkError(ValueError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from schemas import Agreement, IncidentEvent
+from trygg.adapters.retrying import broker_away, outage
 from trygg.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,14 +35,9 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 
 def _admin(settings: Settings, timeout_s: float) -> KafkaAdminClient:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="trygg-admin")
-        except KafkaError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
+    """An admin client, waiting up to `timeout_s` for the broker to come up."""
+    return outage(broker_away, "Kafka", first_wait=0.5, max_wait=0.5, give_up_after=timeout_s)(
+        KafkaAdminClient, bootstrap_servers=settings.kafka_bootstrap_servers, client_id="trygg-admin")
 
 
 def create_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:

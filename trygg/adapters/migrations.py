@@ -1,7 +1,13 @@
-"""Versioned SQL migrations from `migrations/`, applied once each, on TimescaleDB or plain PostgreSQL.
+"""The schema: versioned migrations for tables and data, repeatable files for functions.
 
-File names: `NNNN_name.sql` runs on both tiers; `NNNN_name.timescale.sql` / `NNNN_name.postgres.sql` are
-the two variants of one version, of which exactly the one for the server's tier runs.
+`migrations/NNNN_name.sql` are applied once each, in order, and checksummed (an applied one never changes).
+They hold what has history: tables, types, indexes, triggers, roles, data. `migrations/repeatable/NN_name.sql`
+hold what has only a current definition: functions (with their grants). After the versioned migrations,
+every repeatable file whose text changed since it was last applied (or that never was) is applied again, in
+file name order, so each function is read in one file, as it is now, instead of replayed from history.
+
+On both kinds of file a `.timescale.sql` / `.postgres.sql` suffix limits it to one tier (the one the server
+offers); a plain `.sql` runs on both.
 """
 
 from __future__ import annotations
@@ -15,13 +21,27 @@ import psycopg
 from psycopg import sql
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+REPEATABLE_DIR = MIGRATIONS_DIR / "repeatable"
+# From this version on, versioned migrations define no function: those live in REPEATABLE_DIR only.
+REPEATABLE_SINCE = 15
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+?)(?:\.(timescale|postgres))?\.sql$")
+_REPEATABLE_NAME = re.compile(r"^(\d{2})_([a-z0-9_]+?)(?:\.(timescale|postgres))?\.sql$")
 
 
 @dataclass(frozen=True)
 class Migration:
     version: int
     name: str
+    path: Path
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Repeatable:
+    name: str  # the file name, which is also its key in schema_repeatables
     path: Path
 
     @property
@@ -51,6 +71,42 @@ def migrations_for(tier: str, directory: Path = MIGRATIONS_DIR) -> list[Migratio
     return [found[v] for v in sorted(found)]
 
 
+def repeatables_for(tier: str, directory: Path = REPEATABLE_DIR) -> list[Repeatable]:
+    """The repeatable files that apply to `tier`, in the order they are applied."""
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _REPEATABLE_NAME.match(path.name)
+        if not match:
+            raise ValueError(f"repeatable file name not understood: {path.name}")
+        if match[3] in (None, tier):
+            found.append(Repeatable(path.name, path))
+    return found
+
+
+def _apply_repeatables(conn: psycopg.Connection, tier: str, directory: Path) -> list[Repeatable]:
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS schema_repeatables (
+               name text PRIMARY KEY, tier text NOT NULL, checksum text NOT NULL,
+               applied_at timestamptz NOT NULL DEFAULT now())"""
+    )
+    applied = dict(conn.execute("SELECT name, checksum FROM schema_repeatables").fetchall())
+    done = []
+    for repeatable in repeatables_for(tier, directory):
+        checksum = repeatable.checksum
+        if applied.get(repeatable.name) == checksum:
+            continue
+        with conn.transaction():
+            conn.execute(repeatable.path.read_text())  # type: ignore[arg-type]
+            conn.execute(
+                """INSERT INTO schema_repeatables (name, tier, checksum) VALUES (%s, %s, %s)
+                   ON CONFLICT (name) DO UPDATE SET tier = EXCLUDED.tier, checksum = EXCLUDED.checksum,
+                       applied_at = now()""",
+                (repeatable.name, tier, checksum),
+            )
+        done.append(repeatable)
+    return done
+
+
 def migrate(
     conn: psycopg.Connection,
     *,
@@ -58,9 +114,11 @@ def migrate(
     reader_password: str | None = None,
     up_to: int | None = None,
     survey_thresholds: tuple[int, int] | None = None,
-) -> list[Migration]:
-    """Apply every pending migration (up to version `up_to`, if given), each in its own transaction; returns the
-    ones applied now.
+    repeatable_dir: Path = REPEATABLE_DIR,
+) -> list[Migration | Repeatable]:
+    """Apply every pending migration, each in its own transaction, then every changed repeatable file; returns
+    the ones applied now. With `up_to`, only the migrations up to that version and no repeatable file: the
+    schema as it was then (upgrade tests).
 
     `conn` must be in autocommit mode (see trygg.adapters.database.connect). Afterwards the survey question
     registry is synced from the code, and `survey_thresholds` (min_respondents, suppress_below) are set if given.
@@ -72,7 +130,7 @@ def migrate(
     )
     tier = detect_tier(conn)
     applied = {v: c for v, c in conn.execute("SELECT version, checksum FROM schema_migrations")}
-    done: list[Migration] = []
+    done: list[Migration | Repeatable] = []
     for migration in migrations_for(tier):
         if up_to is not None and migration.version > up_to:
             break
@@ -89,6 +147,8 @@ def migrate(
                 (migration.version, migration.name, tier, migration.checksum),
             )
         done.append(migration)
+    if up_to is None:
+        done += _apply_repeatables(conn, tier, repeatable_dir)
     if conn.execute("SELECT to_regclass('survey_questions') IS NOT NULL").fetchone()[0]:
         _sync_survey_registry(conn, survey_thresholds)
     for role, password in (("trygg_writer", writer_password), ("trygg_reader", reader_password)):

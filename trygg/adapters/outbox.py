@@ -87,6 +87,36 @@ def enqueue_perceived_safety(conn: psycopg.Connection, events: Sequence[SurveyWa
     ).rowcount
 
 
+def publish_slice(conn: psycopg.Connection, limit: int, publish: Callable[[str, list[tuple[str, bytes]]], object]) -> int:
+    """Publish up to `limit` of the oldest unsent rows and mark them sent (their payload erased), in one
+    transaction; returns how many. `publish(stream, messages)` sends one stream's keyed messages ('incidents'
+    or 'surveys') and must return only once the broker acknowledged them all; when it raises, the rows stay
+    unsent. The rows are locked with SKIP LOCKED, so several relays may run. A crash between the
+    acknowledgement and the commit publishes them again next time (the processor's ledger drops the repeat).
+    """
+    with conn.transaction():
+        rows = conn.execute(
+            """SELECT event_id, payload, stream FROM outbox WHERE sent_at IS NULL
+               ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED""",
+            (limit,),
+        ).fetchall()
+        if not rows:
+            return 0
+        for stream in sorted({s for _, _, s in rows}):
+            publish(stream, [(str(event_id), bytes(payload)) for event_id, payload, s in rows if s == stream])
+        conn.execute(
+            "UPDATE outbox SET sent_at = now(), payload = NULL WHERE event_id = ANY(%s)",
+            ([event_id for event_id, _, _ in rows],),
+        )
+    return len(rows)
+
+
+def is_queued(conn: psycopg.Connection, event_id: object, owner: str) -> bool:
+    """Whether `owner`'s event with this id was accepted into the outbox (sent to Kafka or not yet)."""
+    return conn.execute("SELECT 1 FROM outbox WHERE event_id = %s AND owner = %s", (event_id, owner)).fetchone() \
+        is not None
+
+
 def unsent(conn: psycopg.Connection) -> int:
     """How many events wait for the relay."""
     return conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import psycopg
 
 from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
-from trygg.adapters.database import BatchResult, RejectedRow, insert_rejections
+from trygg.adapters.database import claim_in_ledger, insert_rejections
+from trygg.domain.batches import BatchResult, RejectedRow
 
 
 def known_areas_and_sites(conn: psycopg.Connection) -> tuple[set[str], set[str]]:
@@ -29,12 +30,7 @@ def store_perceived_safety(
     """
     unique = list({e.event_id: e for e in reversed(events)}.values())[::-1]
     with conn.transaction(), conn.cursor() as cur:
-        new_ids = {
-            row[0] for row in cur.execute(
-                "INSERT INTO event_ledger (event_id) SELECT unnest(%b::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id",
-                ([e.event_id for e in unique],),
-            )
-        }
+        new_ids = claim_in_ledger(cur, unique)
         fresh = [e for e in unique if e.event_id in new_ids]
         waves = sorted((e for e in fresh if isinstance(e, SurveyWaveEvent)),
                        key=lambda w: (w.area_id, w.wave, w.imported_at, str(w.event_id)))

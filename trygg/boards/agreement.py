@@ -15,11 +15,10 @@ from trygg.boards.sdk import DATASOURCE, SUPPRESSED, Sql, SqlAnnotation, query_v
 UID = "trygg-agreement"
 
 
-def variables(fixed_agreement: bool = False) -> list[db.QueryVariable]:
-    """$agreement (hidden when a per-agreement copy fixes it), $category (multi) and $source (one or all:
-    the effect functions take a single source)."""
+def variables() -> list[db.QueryVariable]:
+    """$agreement, $category (multi) and $source (one or all: the effect functions take a single source)."""
     return [
-        query_variable("agreement", "Överenskommelse", q.VAR_AGREEMENT, hide=fixed_agreement),
+        query_variable("agreement", "Överenskommelse", q.VAR_AGREEMENT),
         query_variable("category", "Kategori", q.VAR_CATEGORY, multi=True, include_all=True),
         query_variable("source", "Källa", q.VAR_SOURCE),
     ]

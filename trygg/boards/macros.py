@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 Value = str | Sequence[str]
 
@@ -99,8 +99,3 @@ def expand(sql: str, variables: Mapping[str, Value], start: datetime, end: datet
         raise ValueError(f"unexpanded macro in: {sql}")
     return sql
 
-
-def last(days: int, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """A 'last N days' dashboard range ending now."""
-    end = (now or datetime.now(UTC)).replace(microsecond=0)
-    return end - timedelta(days=days), end

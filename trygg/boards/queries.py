@@ -12,20 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas import SOURCE_LABELS, SourceKind
+from schemas import SourceKind
 from schemas.survey import PRIMARY_QUESTION
-from trygg.domain import effect as fx
+from trygg import texts
 
-# Swedish labels of the sources, as the boards show them.
-SOURCE_LABELS_SV: dict[SourceKind, str] = {kind: sv for kind, (sv, _) in SOURCE_LABELS.items()}
 ALL_SOURCES = "*"  # the $source option meaning "every source" (the effect functions take NULL for it)
 
-VERDICTS_SV = {
-    "clear_decrease": "Tydlig minskning",
-    "clear_increase": "Tydlig ökning",
-    "no_clear_change": "Ingen tydlig förändring",
-    "too_few": "För få händelser för att avgöra",
-}
+
+def _sv(entry: texts.Text) -> str:
+    """A catalogue entry as a board shows it: Swedish, capitalised (as a cell or a legend starts)."""
+    return texts.pick(entry).capitalize()
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ def change_text(ratio: str, low: str, high: str) -> str:
 
 
 def verdict_text(verdict: str) -> str:
-    cases = " ".join(f"WHEN '{key}' THEN '{label}'" for key, label in VERDICTS_SV.items())
+    cases = " ".join(f"WHEN '{key}' THEN '{_sv(label)}'" for key, label in texts.VERDICTS.items())
     return f"CASE {verdict} {cases} END"
 
 
@@ -68,7 +64,7 @@ def source_filter(column: str) -> str:
 
 
 EFFECT = "effect_estimates(${agreement:sqlstring}, NULLIF(${source:sqlstring}, '" + ALL_SOURCES + "'))"
-_SOURCE_VALUES = ", ".join(f"('{s.value}', '{label}')" for s, label in SOURCE_LABELS_SV.items())
+_SOURCE_VALUES = ", ".join(f"('{s.value}', '{texts.source_label(s)}')" for s in SourceKind)
 
 # --- variables ------------------------------------------------------------------------------------
 
@@ -76,7 +72,7 @@ VAR_AGREEMENT = Query("var_agreement", "SELECT agreement_id AS __value, name AS 
 VAR_CATEGORY = Query("var_category", "SELECT category AS __value, label_sv AS __text FROM categories ORDER BY position")
 VAR_SOURCE = Query(
     "var_source",
-    f"SELECT * FROM (VALUES ('{ALL_SOURCES}', 'Alla källor'), {_SOURCE_VALUES}) AS s(__value, __text)",
+    f"SELECT * FROM (VALUES ('{ALL_SOURCES}', '{_sv(texts.ALL_SOURCES)}'), {_SOURCE_VALUES}) AS s(__value, __text)",
 )
 VAR_MUNICIPALITY = Query(
     "var_municipality", "SELECT DISTINCT municipality AS __value FROM agreements ORDER BY 1"
@@ -192,7 +188,7 @@ ORDER BY 1, 2""",
 
 REPORTING = Query(
     "reporting",
-    f"""SELECT CASE r.period WHEN 'before' THEN 'Före' ELSE 'Efter' END AS "Period",
+    f"""SELECT CASE r.period WHEN 'before' THEN '{_sv(texts.PERIODS["before"])}' ELSE '{_sv(texts.PERIODS["after"])}' END AS "Period",
        coalesce(s.label, r.source) AS "Källa",
        {suppressed('r.active_reporters')} AS "Aktiva rapportörer",
        {suppressed('r.reports')} AS "Rapporter",
@@ -209,9 +205,9 @@ POLICE_VS_ALL = Query(
        {change_text('e.rate_ratio', 'e.ci_low', 'e.ci_high')} AS "Förändring i området (95 % KI)",
        {verdict_text('e.verdict')} AS "Bedömning"
 FROM (
-    SELECT 1 AS position, 'Alla källor' AS sources, * FROM effect_estimates(${{agreement:sqlstring}}, NULL)
+    SELECT 1 AS position, '{_sv(texts.ALL_SOURCES)}' AS sources, * FROM effect_estimates(${{agreement:sqlstring}}, NULL)
     UNION ALL
-    SELECT 2, 'Endast polisen', * FROM effect_estimates(${{agreement:sqlstring}}, 'police')
+    SELECT 2, '{_sv(texts.POLICE_ONLY)}', * FROM effect_estimates(${{agreement:sqlstring}}, 'police')
 ) e
 WHERE e.category IS NULL AND e.area_scope = 'agreement'
 ORDER BY e.position""",
@@ -227,8 +223,8 @@ ORDER BY 1, 2""",
 
 # --- perceived safety (trygghet) ------------------------------------------------------------------
 
-# The verdicts' wording is the domain's (trygg.domain.effect), capitalised for table cells.
-SAFETY_VERDICTS_SV = {key: text[0].upper() + text[1:] for key, text in fx.SAFETY_VERDICTS_SV.items()}
+# The verdicts' wording is the catalogue's (trygg.texts), capitalised for table cells.
+SAFETY_VERDICTS_SV = {key: _sv(text) for key, text in texts.SAFETY_VERDICTS.items()}
 
 
 def _points(value: str) -> str:

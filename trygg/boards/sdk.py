@@ -56,16 +56,13 @@ class SqlAnnotation(Builder[_SqlAnnotation]):
         return self._annotation
 
 
-def query_variable(name: str, label: str, query: Query, *, multi: bool = False, include_all: bool = False,
-                   hide: bool = False) -> db.QueryVariable:
-    variable = (
+def query_variable(name: str, label: str, query: Query, *, multi: bool = False,
+                   include_all: bool = False) -> db.QueryVariable:
+    return (
         db.QueryVariable(name).label(label).datasource(DATASOURCE).query(query.sql)
         .refresh(model.VariableRefresh.ON_DASHBOARD_LOAD).multi(multi).include_all(include_all)
         .allow_custom_value(False)
     )
-    if hide:
-        variable = variable.hide(model.VariableHide.HIDE_VARIABLE)
-    return variable
 
 
 # Suppressed counts come back as NULL; partner-facing panels show them as "<3".

@@ -1,25 +1,12 @@
-"""Wording of effect estimates for people: verdicts in Swedish, % change always with its interval, small
-counts suppressed. Shared by `trygg effect`, the boards and the report, so every surface says the same."""
+"""Wording of effect estimates for people: % change always with its interval, small counts suppressed.
+Shared by `trygg effect` and the report (the boards say the same in SQL); the words are in trygg.texts."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-
-VERDICTS_SV = {
-    "clear_decrease": "tydlig minskning",
-    "clear_increase": "tydlig ökning",
-    "no_clear_change": "ingen tydlig förändring",
-    "too_few": "för få händelser",
-}
-SCOPES_SV = {"agreement": "området", "control": "kontrollområden", "relative": "området mot kontroll"}
 SMALL_COUNT = "<3"  # partner-facing output never shows 1 or 2: few enough to point at a person
 MINUS = "\u2212"  # typographic minus, as Swedish print uses
-
-
-def verdict_sv(verdict: str) -> str:
-    """The Swedish wording of an effect_estimates verdict ('clear_decrease' -> 'tydlig minskning')."""
-    return VERDICTS_SV[verdict]
 
 
 def suppress_small(count: int | None) -> str:
@@ -67,20 +54,6 @@ def rate(per_30_days: float | None, count: int | None = None) -> str:
     if per_30_days is None or is_small(count):
         return "–"
     return f"{per_30_days:.1f}".replace(".", ",")
-
-
-# Perceived safety (survey_estimates): the verdict is about the share feeling safe, so an increase is good news.
-SAFETY_VERDICTS_SV = {
-    "clear_increase": "tydligt tryggare",
-    "clear_decrease": "tydligt otryggare",
-    "no_clear_change": "ingen tydlig förändring",
-    "too_few": "för få svarande",
-}
-
-
-def safety_verdict_sv(verdict: str) -> str:
-    """The Swedish wording of a survey_estimates verdict ('clear_increase' -> 'tydligt tryggare')."""
-    return SAFETY_VERDICTS_SV[verdict]
 
 
 def share_percent(share: float | None) -> str:

@@ -11,13 +11,34 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from schemas import NOTE_MAX_LENGTH, Category
+from schemas import NOTE_MAX_LENGTH, Category, IncidentEvent
 from trygg.domain.free_text import scrub_free_text
 from trygg.domain.sweden import inside_sweden
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 EARLIEST = date(2000, 1, 1)
 MAX_LOSS_SEK = 10_000_000
+
+@dataclass(frozen=True)
+class SiteRef:
+    site_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A partner's personal report link, as the form needs it."""
+
+    token_sha256: str
+    token_prefix: str
+    agreement_id: str
+    agreement_name: str
+    partner_id: str
+    partner_name: str
+    role: str
+    sites: tuple[SiteRef, ...]  # the link's sites that still belong to this partner in this agreement
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 def token_sha256(token: str) -> str:
@@ -161,3 +182,17 @@ def form_defaults(now: datetime) -> dict[str, str]:
     """Initial values of a fresh form: now, in Swedish local time."""
     local = now.astimezone(STOCKHOLM)
     return {"date": local.date().isoformat(), "time": local.strftime("%H:%M"), "count": "1"}
+
+
+def report_events(report: ReportInput, link: Link, now: datetime, first_id: uuid.UUID) -> list[IncidentEvent]:
+    """The events a form becomes: one per reported incident (ids derived from `first_id`); the free text
+    travels with the first only."""
+    location = {"site_id": report.site_id} if report.site_id else {"lat": report.lat, "lon": report.lon}
+    return [
+        IncidentEvent(
+            event_id=event_id, source=link.role, reporter=link.partner_id, category=report.category,
+            occurred_at=report.occurred_at, reported_at=now, location=location,
+            note=report.note if i == 0 else None,
+        )
+        for i, event_id in enumerate(derived_event_ids(first_id, report.count))
+    ]

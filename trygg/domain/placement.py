@@ -73,10 +73,6 @@ class AreaIndex:
             revision,
         )
 
-    def containing(self, lat: float, lon: float) -> list[Area]:
-        """Every area whose polygon covers the point (border included), by area id whatever the load order."""
-        return self._containing_all([(lat, lon)])[0]
-
     def _containing_all(self, points: Sequence[tuple[float, float]]) -> list[list[Area]]:
         # One bulk tree query for a whole batch: per-point queries cost more than the rest of the pipeline.
         found: list[list[Area]] = [[] for _ in points]

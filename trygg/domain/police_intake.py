@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import uuid
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -226,6 +227,20 @@ def _array_item(raw: bytes) -> bytes | FieldError:
     return raw
 
 
+class TooManyEvents(ValueError):
+    """A batch with more than MAX_BATCH_EVENTS items."""
+
+
+def batch_items(ndjson: bool, body: bytes) -> list:
+    """The items of a batch body (NDJSON lines or JSON array items), each checked on its own later.
+
+    Raises TooManyEvents above MAX_BATCH_EVENTS, ValueError when a JSON body is no array."""
+    items = list(split_ndjson(body.splitlines())) if ndjson else split_json_array(body)
+    if len(items) > MAX_BATCH_EVENTS:
+        raise TooManyEvents(f"{len(items)} events in one batch; at most {MAX_BATCH_EVENTS} per request")
+    return items
+
+
 def split_json_array(body: bytes) -> list[bytes | FieldError]:
     """Items of a JSON array body, each to be validated on its own: an item that is not valid JSON (a lone
     surrogate, a number beyond 64 bits) is that item's invalid_json, not the batch's.
@@ -285,3 +300,19 @@ def csv_row_item(header: list[str], row: list[str]) -> dict | FieldError:
 def csv_rows(lines: Iterable[str]) -> Iterator[list[str]]:
     """Parse CSV line by line (a quoted newline inside a cell is not supported: one event per line)."""
     return csv.reader(lines)
+
+
+def open311_event(agency: Agency, fields: dict, now: datetime) -> dict:
+    """The incident document for one Open311 request (validated like every other event afterwards)."""
+    requested = fields.get("requested_datetime") or now.isoformat()
+    if fields.get("requested_datetime"):
+        # The same request re-sent (same place, service and time) is one event.
+        key = "|".join(str(fields.get(k, "")) for k in ("service_code", "lat", "long", "requested_datetime"))
+        event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"open311:{agency.agency_id}:{key}")
+    else:
+        event_id = uuid.uuid4()
+    return {
+        "event_id": str(event_id), "schema_version": 1, "source": agency.source.value, "reporter": agency.agency_id,
+        "category": fields.get("service_code"), "occurred_at": requested, "reported_at": now.isoformat(),
+        "location": {"lat": number_or_text(fields.get("lat")), "lon": number_or_text(fields.get("long"))},
+    }

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from trygg.localstack.processes import wait_for_port
-from trygg.localstack.stack import settings_env
+from trygg.localstack.processes import start_command, wait_for_port
 from trygg.settings import Settings
-
-
-def start_command(settings: Settings, command: str, log_path: Path) -> subprocess.Popen:
-    """Run `trygg <command>` as a child process with `settings`, logging to `log_path`."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "trygg.cli", command], env=settings_env(settings), stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def start_relay(settings: Settings, log_path: Path) -> subprocess.Popen:
@@ -43,15 +31,12 @@ def start_intake(settings: Settings, state: Path) -> list[subprocess.Popen]:
 
 def print_intake(settings: Settings, *, demo: bool) -> None:
     """`trygg up`: where the form is, and (with the demo data) a personal link of a demo partner."""
-    from trygg.adapters.database import connect
-    from trygg.adapters.intake import issue_link
-    from trygg.cli_form import link_url
+    from trygg.app.partner_links import issue_link
 
     print(f"  report form       {settings.form_base_url}/r/<token>   (links: trygg partners issue|list|revoke)")
     if demo:
-        with connect(settings.database_url) as conn:
-            token = issue_link(conn, "umea-alidhem", "ica-alidhem", [])
-        print(f"  demo link         {link_url(settings, token)}   (ICA Nära Ålidhem; new on every start)")
+        url = issue_link(settings, "umea-alidhem", "ica-alidhem", [])
+        print(f"  demo link         {url}   (ICA Nära Ålidhem; new on every start)")
 
 
 def stop_intake(processes: list[subprocess.Popen]) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from trygg.localstack.intake import start_command
-from trygg.localstack.processes import wait_for_port
+from trygg.localstack.processes import start_command, wait_for_port
 from trygg.settings import Settings
 
 

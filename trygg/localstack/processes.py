@@ -11,8 +11,30 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+from trygg.settings import Settings
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings as environment variables, for child processes (the worker, the relay, the form...)."""
+    env = dict(os.environ)
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            env[name.upper()] = str(value)
+    return env
+
+
+def start_command(settings: Settings, command: str, log_path: Path) -> subprocess.Popen:
+    """Run `trygg <command>` as a child process with `settings`, logging to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "trygg.cli", command], env=settings_env(settings), stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
 
 PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root; this user owns the data directory
 

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from trygg.localstack.processes import Broker, Postgres
+from trygg.localstack.processes import Broker, Postgres, start_command
 from trygg.settings import Settings
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The settings as environment variables, for child processes (the worker)."""
-    env = dict(os.environ)
-    for name, value in settings.model_dump().items():
-        if value is not None:
-            env[name.upper()] = str(value)
-    return env
-
-
-def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
-    """Start the stream processor (`trygg worker`) as a child process logging to `log_path`."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "trygg.cli", "worker"],
-            env=settings_env(settings), stdout=log, stderr=subprocess.STDOUT,
-        )
 
 
 def _local_port(url_or_hostport: str) -> int:
@@ -44,12 +22,13 @@ def _local_port(url_or_hostport: str) -> int:
 def wait_until_counted(settings: Settings, expected_events: int, timeout_s: float = 300) -> int:
     """Poll the event ledger until `expected_events` are stored, printing progress; returns the count."""
     from trygg.adapters.database import connect
+    from trygg.adapters.read_model import events_stored
 
     deadline = time.monotonic() + timeout_s
     stored = 0
     with connect(settings.database_url) as conn:
         while time.monotonic() < deadline:
-            stored = conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0]
+            stored = events_stored(conn)
             print(f"\r  counted {stored:>6} / {expected_events} events", end="", flush=True)
             if stored >= expected_events:
                 break
@@ -60,7 +39,9 @@ def wait_until_counted(settings: Settings, expected_events: int, timeout_s: floa
 
 def _load_demo(settings: Settings) -> None:
     from trygg.adapters.kafka import publish_events
-    from trygg.cli import _counts, load_agreements_file
+    from trygg.app.counts import counts_table
+    from trygg.app.load_agreements import load_agreements_file
+    from trygg.app.render_report import render_report
     from trygg.demo import SAMPLE_AGREEMENTS, demo_events, load_sample_agreements
 
     print(f"• loading sample agreements for Umeå from {SAMPLE_AGREEMENTS}")
@@ -73,18 +54,17 @@ def _load_demo(settings: Settings) -> None:
           f"{settings.topic_incidents_reported}")
     publish_events(settings, events)
     wait_until_counted(settings, len(events))
-    _counts(settings, None)  # type: ignore[arg-type]
-    from trygg.cli_report import make_report
-
+    print(counts_table(settings))
     print("• report for Ålidhem (for partners without Grafana):")
-    print(f"  open {make_report(settings, 'umea-alidhem').resolve().as_uri()}")
+    report = render_report(settings, "umea-alidhem")
+    print(report.table)
+    print(f"  open {report.page.resolve().as_uri()}")
 
 
 def run_local_stack(settings: Settings, *, demo: bool) -> int:
     """Start broker, database, migrations, topics and the processor; optionally the demo; stop all on Ctrl-C."""
-    from trygg.adapters.database import connect
     from trygg.adapters.kafka import create_topics
-    from trygg.adapters.migrations import migrate
+    from trygg.app.migrate import migrate_database
     from trygg.localstack.intake import print_intake, start_intake, stop_intake
     from trygg.localstack.police import start_police_feed
 
@@ -104,13 +84,10 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
         broker.start()
         print(f"• starting PostgreSQL on 127.0.0.1:{postgres.port} (data in {postgres.datadir})")
         postgres.start()
-        with connect(settings.database_url) as conn:
-            applied = migrate(conn, writer_password=settings.database_writer_password,
-                              reader_password=settings.database_reader_password,
-                              survey_thresholds=(settings.survey_min_respondents, settings.survey_suppress_below))
+        _, applied = migrate_database(settings)
         print(f"• migrations applied: {', '.join(m.path.name for m in applied) or 'none pending'}")
         create_topics(settings)
-        worker = start_worker(settings, state / "worker.log")
+        worker = start_command(settings, "worker", state / "worker.log")
         print(f"• stream processor started (log: {state / 'worker.log'})")
         intake = start_intake(settings, state)
         intake.append(start_police_feed(settings, state))

@@ -1,45 +1,29 @@
-"""The report as one self-contained HTML page: charts embedded as data URIs, no external resources."""
+"""The report as one self-contained HTML page (Jinja2): charts embedded as data URIs, no external resources."""
 
 from __future__ import annotations
 
 import base64
 from datetime import timedelta
-from html import escape
 from pathlib import Path
 from typing import Any
 
-from schemas import CATEGORY_LABELS, Category
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from schemas import Category
 from schemas.survey import QUESTIONS
-from trygg.cli_effect import SOURCES_SV
+from trygg import texts
 from trygg.domain import effect as fx
 from trygg.report.data import ReportData
 
-CHART_CAPTIONS = (
-    "Händelser per vecka i avtalsområdet. Den röda linjen är dagen avtalet undertecknades; de gröna "
-    "markeringarna är när åtgärderna i listan nedan startade.",
-    "Händelser per 30 dagar före och efter, per kategori. Strecket på efter-stapeln är 95 %-intervallet "
-    "för förändringen. Kategorier med för få händelser visas inte.",
-    "Avtalsområdet och kontrollområdena, var för sig räknade som index där snittet före avtalet = 100.",
-    "Rapporter per aktiv rapportör per källa, före och efter. Siffran över stapeln är antalet aktiva "
-    "rapportörer (under tre visas som <3).",
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True),
+    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
-HOW_TO_READ = (
-    "Förändringen anges i procent med ett 95 %-intervall inom parentes. Intervallet visar hur stor "
-    "osäkerheten är: antalet händelser varierar av sig självt från år till år, och med få händelser blir "
-    "intervallet brett. Ligger hela intervallet under 0 % är det en tydlig minskning, ligger hela intervallet "
-    "över 0 % är det en tydlig ökning. Går intervallet från minus till plus kan vi inte säga om det blivit "
-    "bättre eller sämre. Kolumnen ”Jämfört med kontrollområdena” tar hänsyn till hur det gått i liknande "
-    "områden utan avtal, så att en allmän ökning eller minskning i staden inte räknas som avtalets effekt. "
-    "Antal under tre visas som ”&lt;3”."
-)
-SAFETY_CAPTION = ("Andel som känner sig trygga ute ensam sent en kväll, per enkätomgång, med 95 %-intervall. "
-                  "Omgångar med för få svarande visas inte.")
-SAFETY_HOW_TO_READ = (
-    "Andelen som känner sig trygga kommer från trygghetsmätningar (enkäter) i området och i kontrollområdena. "
-    "Förändringen anges i procentenheter med ett 95 %-intervall som tar hänsyn till hur många som svarade. "
-    "Ligger hela intervallet över 0 har tryggheten tydligt ökat. Andelar från för få svarande visas inte."
-)
-REPORTING_ROSE = "Fler rapporterande partner kan dölja en verklig minskning"
+CHART_CAPTIONS = ("chart_weekly", "chart_before_after", "chart_area_vs_control", "chart_reporting", "chart_safety")
+SAFETY_COLUMNS = ("safety_col_question", "safety_col_respondents", "safety_col_shares", "col_change", "col_verdict",
+                  "col_relative", "col_relative_verdict")
+COLUMNS = ("col_category", "col_before", "col_after", "col_rates", "col_change", "col_verdict", "col_relative",
+           "col_relative_verdict")
 
 
 def reporting_rose(data: ReportData) -> bool:
@@ -55,10 +39,6 @@ def reporting_rose(data: ReportData) -> bool:
     return partner[0] > 0 and police[0] > 0 and partner[1] / partner[0] > police[1] / police[0]
 
 
-def category_label(category: str | None) -> str:
-    return "Alla kategorier" if category is None else CATEGORY_LABELS[Category(category)][0]
-
-
 def change_text(row: dict[str, Any]) -> str:
     return fx.change_with_interval(row["rate_ratio"], row["ci_low"], row["ci_high"])
 
@@ -67,117 +47,68 @@ def headline(rows: list[dict[str, Any]], scope: str) -> dict[str, Any] | None:
     return next((r for r in rows if r["category"] is None and r["area_scope"] == scope), None)
 
 
-def render_page(data: ReportData, charts: list[Path]) -> str:
+def render_page(data: ReportData, charts: list[Path], lang: str = "sv") -> str:
     """The whole page; only counts, rates, intervals and agreement metadata appear in it."""
-    total, relative = headline(data.effects, "agreement"), headline(data.effects, "relative")
-    control = headline(data.effects, "control")
-    police = headline(data.police_effects, "agreement")
-    day = timedelta(days=1)
-    parts = [
-        "<!doctype html>",
-        '<html lang="sv"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Rapport: {escape(data.name)}</title>",
-        f"<style>{_CSS}</style></head><body><main>",
-        f"<h1>{escape(data.name)}</h1>",
-        f'<p class="meta">Trygghetsöverenskommelse i {escape(data.municipality)}, undertecknad '
-        f"{data.signed_at}. Före: {data.window_start} – {data.signed_at - day}. Efter: {data.signed_at} – "
-        f"{data.window_end - day} (ett år före jämförs med upp till ett år efter).</p>",
-    ]
-    if total is not None:
-        parts.append(_headline_box("Alla kategorier i avtalsområdet", total))
-    if control is not None:
-        parts.append(_headline_box("Kontrollområdena (liknande områden utan avtal)", control))
-    if relative is not None:
-        parts.append(_headline_box("Avtalsområdet jämfört med kontrollområdena", relative))
-    if police is not None:
-        parts.append(f'<p>Endast polisens anmälningar: <strong>{escape(fx.verdict_sv(police["verdict"]))}</strong>'
-                     f" {escape(change_text(police))}.</p>")
-    if reporting_rose(data):
-        parts.append('<p class="note">Partnerna rapporterade mer efter avtalet än före (fler aktiva rapportörer, '
-                     f"eller fler rapporter i förhållande till polisens). {REPORTING_ROSE}.</p>")
-    parts += ["<h2>Så läser du intervallen</h2>", f"<p>{HOW_TO_READ}</p>",
-              "<h2>Förändring per kategori</h2>", _effect_table(data.effects)]
-    parts += _safety_section(data)
-    parts.append("<h2>Diagram</h2>")
-    for path, caption in zip(charts, (*CHART_CAPTIONS, SAFETY_CAPTION), strict=False):
-        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
-        parts.append(f'<figure><img src="data:image/png;base64,{encoded}" alt="{escape(caption)}">'
-                     f"<figcaption>{escape(caption)}</figcaption></figure>")
-    parts.append("<h2>Parter</h2><ul>")
-    parts += [f"<li>{escape(name)} ({escape(SOURCES_SV.get(role, role))})</li>"
-              for name, role in data.partners]
-    parts.append("</ul><h2>Åtgärder</h2><ol>")
-    parts += [f"<li>{escape(description)} (från {starts_on})</li>" for description, starts_on in data.measures]
-    parts.append("</ol>")
-    if data.control_names:
-        parts.append(f"<p>Kontrollområden: {escape(', '.join(data.control_names))}.</p>")
-    parts.append('<p class="meta">Antal 1–2 visas som &lt;3. Rapporten visar inga fritexter och inga exakta '
-                 "platser.</p></main></body></html>")
-    return "\n".join(parts)
+    def r(key: str, **values: object) -> str:
+        return texts.text(texts.REPORT, key, lang, **values)
+
+    return TEMPLATES.get_template("report.html").render(
+        lang=lang, data=data, css=_CSS, day=timedelta(days=1), r=r, zip=zip, change=change_text,
+        verdict=lambda v: texts.verdict_label(v, lang), source=lambda s: texts.source_label(s, lang).lower(),
+        total=headline(data.effects, "agreement"), control=headline(data.effects, "control"),
+        relative=headline(data.effects, "relative"), police=headline(data.police_effects, "agreement"),
+        reporting_rose=reporting_rose(data), columns=[r(key) for key in COLUMNS],
+        rows=_effect_rows(data.effects, lang),
+        safety_columns=[r(key) for key in SAFETY_COLUMNS], safety_rows=_safety_rows(data.safety, lang),
+        # The perceived-safety chart is there only when survey waves are.
+        charts=[(base64.b64encode(path.read_bytes()).decode("ascii"), r(caption))
+                for path, caption in zip(charts, CHART_CAPTIONS, strict=False)],
+    )
 
 
-def _safety_section(data: ReportData) -> list[str]:
-    """Perceived safety from the surveys: per question the share feeling safe before and after and the change
-    in percentage points with its interval, in the area and against the control areas (survey_estimates)."""
-    if not data.safety:
-        return ["<h2>Trygghet</h2>", "<p>Inga enkätomgångar före och efter undertecknandet finns inlagda.</p>"]
-    by_key = {(r["question_id"], r["area_scope"]): r for r in data.safety}
-    header = ("Fråga", "Svarande före / efter", "Trygga före → efter", "Förändring i området (95 % intervall)",
-              "Bedömning", "Jämfört med kontrollområdena (95 % intervall)", "Bedömning mot kontroll")
-    body = []
-    for question_id in dict.fromkeys(r["question_id"] for r in data.safety):
-        area, relative = by_key[(question_id, "agreement")], by_key[(question_id, "relative")]
-        cells = [
-            QUESTIONS[question_id].text_sv,
-            f"{area['before_respondents']} / {area['after_respondents']}",
-            f"{fx.share_percent(area['before_share'])} → {fx.share_percent(area['after_share'])}",
-            fx.points_with_interval(area["share_change"], area["share_ci_low"], area["share_ci_high"]),
-            fx.safety_verdict_sv(area["verdict"]),
-            fx.points_with_interval(relative["share_change"], relative["share_ci_low"], relative["share_ci_high"]),
-            fx.safety_verdict_sv(relative["verdict"]),
-        ]
-        body.append("<tr>" + "".join(f'<td data-label="{escape(label)}">{escape(text)}</td>'
-                                     for text, label in zip(cells, header, strict=True)) + "</tr>")
-    return ["<h2>Trygghet</h2>", f"<p>{SAFETY_HOW_TO_READ}</p>",
-            "<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr></thead><tbody>"
-            + "".join(body) + "</tbody></table>"]
-
-
-def _headline_box(title: str, row: dict[str, Any]) -> str:
-    return (f'<div class="headline verdict-{escape(row["verdict"])}"><div>{escape(title)}</div>'
-            f'<strong>{escape(fx.verdict_sv(row["verdict"]))}</strong> <span>{escape(change_text(row))}</span></div>')
-
-
-def _effect_table(rows: list[dict[str, Any]]) -> str:
-    """One row per category: counts and rates in the agreement area, its change, and the change relative to
-    the control areas. Below 640 px wide each row becomes a card with its labels (readable on a phone)."""
+def _effect_rows(rows: list[dict[str, Any]], lang: str) -> list[list[tuple[str, str]]]:
+    """One row per category, (css class, text) per cell: counts and rates in the agreement area, its change, and
+    the change relative to the control areas. Below 640 px wide each row becomes a card with its labels."""
     by_key = {(r["category"], r["area_scope"]): r for r in rows}
     categories = [None, *(c.value for c in Category if (c.value, "agreement") in by_key)]
-    header = ("Kategori", "Före", "Efter", "Per 30 dagar före → efter", "Förändring i området (95 % intervall)",
-              "Bedömning", "Jämfört med kontrollområdena (95 % intervall)", "Bedömning mot kontroll")
-    body = []
+    table = []
     for category in categories:
         area, relative = by_key.get((category, "agreement")), by_key.get((category, "relative"))
         if area is None:
             continue
         before, after = area["before_incidents"], area["after_incidents"]
-        cells = [
-            ("", escape(category_label(category))),
-            ("count", escape(fx.suppress_small(before))),
-            ("count", escape(fx.suppress_small(after))),
-            ("", escape(f"{fx.rate(area['before_per_30d'], before)} → {fx.rate(area['after_per_30d'], after)}")),
-            ("", escape(change_text(area))),
-            (f"verdict-{area['verdict']}", escape(fx.verdict_sv(area["verdict"]))),
-            ("", escape(change_text(relative)) if relative else "–"),
+        table.append([
+            ("", texts.category_label(category, lang)),
+            ("count", fx.suppress_small(before)),
+            ("count", fx.suppress_small(after)),
+            ("", f"{fx.rate(area['before_per_30d'], before)} → {fx.rate(area['after_per_30d'], after)}"),
+            ("", change_text(area)),
+            (f"verdict-{area['verdict']}", texts.verdict_label(area["verdict"], lang)),
+            ("", change_text(relative) if relative else "–"),
             (f"verdict-{relative['verdict']}" if relative else "",
-             escape(fx.verdict_sv(relative["verdict"])) if relative else "–"),
-        ]
-        body.append("<tr>" + "".join(
-            f'<td class="{cls}" data-label="{escape(label)}">{text}</td>'
-            for (cls, text), label in zip(cells, header, strict=True)) + "</tr>")
-    return ("<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr></thead><tbody>"
-            + "".join(body) + "</tbody></table>")
+             texts.verdict_label(relative["verdict"], lang) if relative else "–"),
+        ])
+    return table
+
+
+def _safety_rows(safety: list[dict[str, Any]], lang: str) -> list[list[str]]:
+    """Perceived safety per question: respondents, the share feeling safe before and after, and the change in
+    percentage points with its interval, in the area and against the control areas (survey_estimates)."""
+    by_key = {(r["question_id"], r["area_scope"]): r for r in safety}
+    table = []
+    for question_id in dict.fromkeys(r["question_id"] for r in safety):
+        area, relative = by_key[(question_id, "agreement")], by_key[(question_id, "relative")]
+        question = QUESTIONS[question_id]
+        table.append([
+            question.text_en if lang == "en" else question.text_sv,
+            f"{area['before_respondents']} / {area['after_respondents']}",
+            f"{fx.share_percent(area['before_share'])} → {fx.share_percent(area['after_share'])}",
+            fx.points_with_interval(area["share_change"], area["share_ci_low"], area["share_ci_high"]),
+            texts.safety_verdict_label(area["verdict"], lang),
+            fx.points_with_interval(relative["share_change"], relative["share_ci_low"], relative["share_ci_high"]),
+            texts.safety_verdict_label(relative["verdict"], lang),
+        ])
+    return table
 
 
 _CSS = """

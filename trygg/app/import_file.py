@@ -1,4 +1,4 @@
-"""`trygg import`: historical backfill from CSV, NDJSON or police NDJSON, streamed and resumable.
+"""Use case: import a file (`trygg import`), a historical backfill from CSV, NDJSON or police NDJSON, streamed and resumable.
 
 Each batch of lines is one transaction: its accepted events are published to Kafka (and registered in the
 outbox as sent, which makes later repeats duplicates), its rejected lines go to import_rejections, and the
@@ -13,16 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from itertools import islice
 from pathlib import Path
 
-import psycopg
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
 from tqdm import tqdm
 
 from trygg.adapters.agencies import (
@@ -35,10 +31,10 @@ from trygg.adapters.agencies import (
 )
 from trygg.adapters.database import connect, load_index
 from trygg.adapters.kafka import FAIL_FAST, deliver, producer
+from trygg.adapters.retrying import broker_away, outage
 from trygg.domain.police_intake import (
     CSV_COLUMNS,
     Agency,
-    Outcome,
     bad_json,
     csv_row_item,
     csv_rows,
@@ -46,8 +42,6 @@ from trygg.domain.police_intake import (
     police_item,
 )
 from trygg.settings import Settings
-
-FORMATS = ("csv", "ndjson", "police")
 
 
 def scan(path: Path) -> tuple[str, int]:
@@ -99,27 +93,27 @@ def summary(state: ImportState, path: Path, fmt: str, lines: int, rejections: li
     }
 
 
-def _commit_waiting_for_broker(
-    settings: Settings, conn: psycopg.Connection, state: ImportState, numbers: list[int], outcomes: list[Outcome],
-    agency: Agency | None, prod: KafkaProducer | None, bar: tqdm,
-) -> KafkaProducer:
-    """Commit one batch; while the broker is away, say so and retry it with a fresh producer (Ctrl-C is safe)."""
-    delay = 1.0
-    while True:
-        try:
-            prod = prod or producer(settings, **FAIL_FAST)
-            commit_import_batch(conn, state, numbers, outcomes, numbers[-1],
-                                publish=partial(deliver, prod, settings.topic_incidents_reported), agency=agency)
-            return prod
-        except KafkaError as exc:
-            bar.write(f"Kafka ({settings.kafka_bootstrap_servers}) svarar inte / is not answering "
-                      f"({type(exc).__name__}); försöker igen om / retrying in {delay:.0f} s. "
-                      f"Sparat t.o.m. rad / saved up to line {state.lines_done}.")
-            if prod is not None:
-                prod.close(timeout=1)
-            prod = None
-            time.sleep(delay)
-            delay = min(delay * 2, 30.0)
+class _Publisher:
+    """The import's producer, replaced after a failure; says so while the broker is away (Ctrl-C is safe)."""
+
+    def __init__(self, settings: Settings, state: ImportState, bar: tqdm) -> None:
+        self.settings, self.state, self.bar = settings, state, bar
+        self._producer: KafkaProducer | None = None
+
+    def publish(self, messages: list[tuple[str, bytes]]) -> object:
+        self._producer = self._producer or producer(self.settings, **FAIL_FAST)
+        return deliver(self._producer, self.settings.topic_incidents_reported, messages)
+
+    def broker_away(self, error: BaseException, wait: float) -> None:
+        self.bar.write(f"Kafka ({self.settings.kafka_bootstrap_servers}) svarar inte / is not answering "
+                       f"({type(error).__name__}); försöker igen om / retrying in {wait:.0f} s. "
+                       f"Sparat t.o.m. rad / saved up to line {self.state.lines_done}.")
+        self.close(timeout_s=1)
+
+    def close(self, timeout_s: float = 5) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=timeout_s)
+        self._producer = None
 
 
 def run_import(
@@ -141,7 +135,10 @@ def run_import(
         bar = tqdm(total=lines, initial=state.lines_done, unit=" rader", unit_scale=True, file=sys.stderr,
                    disable=not progress or state.finished, desc="import")
         items = _items(path, fmt, state.lines_done, agency_id or "polisen")
-        prod: KafkaProducer | None = None
+        publisher = _Publisher(settings, state, bar)
+        # A batch is committed only together with its publication: while the broker is away it waits and is
+        # committed again, as a whole (a failed publish rolls the batch's transaction back).
+        retry = outage(broker_away, "Kafka (import)", first_wait=1, max_wait=30, on_retry=publisher.broker_away)
         try:
             while not state.finished:
                 batch = list(islice(items, settings.import_batch_size))
@@ -151,11 +148,10 @@ def run_import(
                 numbers = [n for n, _ in batch]
                 outcomes = evaluate([item for _, item in batch], agency=agency, index=index, now=datetime.now(UTC),
                                     max_clock_skew=skew, known_sites=index.sites)
-                prod = _commit_waiting_for_broker(settings, conn, state, numbers, outcomes, agency, prod, bar)
+                retry(commit_import_batch, conn, state, numbers, outcomes, numbers[-1], publisher.publish, agency=agency)
                 bar.update(min(numbers[-1], lines) - bar.n)
         finally:
-            if prod is not None:
-                prod.close(timeout=5)
+            publisher.close()
         bar.close()
         result = summary(state, path, fmt, lines, import_rejections(conn, fingerprint))
     target = report or path.with_name(path.name + ".summary.json")

@@ -1,0 +1,344 @@
+"""Every label and wording a person sees, in Swedish and English: one catalogue.
+
+The form, the police feed's Open311 answers, the terminal tables, the report and the boards all take their
+words from here, so a category, a source or a verdict is called the same everywhere. Each entry is
+(Swedish, English); Swedish is the default everywhere a person reads it. The `categories` table in the
+database holds the same category names for SQL readers (a test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+from schemas import Category, SourceKind
+
+Text = tuple[str, str]  # (Swedish, English)
+LANGUAGES = ("sv", "en")
+
+# --- categories: (name, a plain-language hint, as a shop assistant would say it) ---------------------------
+
+CATEGORIES: dict[Category, tuple[Text, Text]] = {
+    Category.shoplifting: (("Snatteri", "Shoplifting"),
+                           ("Någon tog varor utan att betala.", "Someone took goods without paying.")),
+    Category.theft: (("Stöld", "Theft"),
+                     ("Något annat stals, till exempel en cykel eller en väska.",
+                      "Something else was stolen, for example a bike or a bag.")),
+    Category.burglary: (("Inbrott", "Burglary"),
+                        ("Någon tog sig in i en lokal, ett förråd eller en bil.",
+                         "Someone broke into premises, a storeroom or a car.")),
+    Category.robbery: (("Rån", "Robbery"),
+                       ("Någon tog något med våld eller hot om våld.", "Someone took something by force or threat.")),
+    Category.drug_dealing: (("Narkotikahandel", "Drug dealing"),
+                            ("Försäljning eller överlämning av narkotika.", "Selling or handing over drugs.")),
+    Category.vandalism: (("Skadegörelse", "Vandalism"),
+                         ("Något förstördes, till exempel en ruta eller en dörr.",
+                          "Something was damaged, for example a window or a door.")),
+    Category.graffiti: (("Klotter", "Graffiti"), ("Målat eller ritat på väggar eller skyltar.",
+                                                  "Paint or tags on walls or signs.")),
+    Category.threat: (("Hot", "Threat"), ("Någon blev hotad med ord eller gester.",
+                                          "Someone was threatened with words or gestures.")),
+    Category.violence: (("Våld", "Violence"), ("Någon blev slagen, knuffad eller skadad.",
+                                               "Someone was hit, pushed or hurt.")),
+    Category.harassment: (("Ofredande", "Harassment"), ("Någon blev trakasserad eller förföljd.",
+                                                        "Someone was harassed or followed.")),
+    Category.disturbance: (("Ordningsstörning", "Disturbance"),
+                           ("Bråk, stök eller berusade personer som störde.",
+                            "Fights, rowdiness or drunk people causing trouble.")),
+    Category.other: (("Övrigt", "Other"), ("Något annat som gjorde platsen otrygg.",
+                                           "Something else that made the place feel unsafe.")),
+}
+
+# --- who reported ----------------------------------------------------------------------------------------
+
+SOURCES: dict[SourceKind, Text] = {
+    SourceKind.shop: ("Butik", "Shop"),
+    SourceKind.property_owner: ("Fastighetsägare", "Property owner"),
+    SourceKind.school: ("Skola", "School"),
+    SourceKind.police: ("Polisen", "Police"),
+    SourceKind.municipality: ("Kommunen", "Municipality"),
+}
+
+# --- effect estimates -----------------------------------------------------------------------------------
+
+VERDICTS: dict[str, Text] = {
+    "clear_decrease": ("tydlig minskning", "clear decrease"),
+    "clear_increase": ("tydlig ökning", "clear increase"),
+    "no_clear_change": ("ingen tydlig förändring", "no clear change"),
+    "too_few": ("för få händelser", "too few incidents"),
+}
+# Perceived safety (survey_estimates): the verdict is about the share feeling safe, so an increase is good news.
+SAFETY_VERDICTS: dict[str, Text] = {
+    "clear_increase": ("tydligt tryggare", "clearly safer"),
+    "clear_decrease": ("tydligt otryggare", "clearly less safe"),
+    "no_clear_change": ("ingen tydlig förändring", "no clear change"),
+    "too_few": ("för få svarande", "too few respondents"),
+}
+# What an estimate compares (the terminal table's short words).
+SCOPES: dict[str, Text] = {
+    "agreement": ("området", "the area"),
+    "control": ("kontrollområden", "control areas"),
+    "relative": ("området mot kontroll", "area vs control"),
+}
+PERIODS: dict[str, Text] = {"before": ("före", "before"), "after": ("efter", "after")}
+ALL_CATEGORIES: Text = ("alla kategorier", "all categories")
+ALL_SOURCES: Text = ("alla källor", "all sources")
+POLICE_ONLY: Text = ("endast polisen", "police only")
+
+# --- the report form ------------------------------------------------------------------------------------
+
+FORM: dict[str, Text] = {
+    "title": ("Rapportera en händelse", "Report an incident"),
+    "intro": (
+        "Rapporten räknas i trygghetsöverenskommelsen för {agreement}. Den tar två minuter.",
+        "The report is counted in the safety agreement for {agreement}. It takes two minutes.",
+    ),
+    "reporting_as": ("Du rapporterar som", "You report as"),
+    "other_language": ("In English", "På svenska"),
+    "pulse_legend": ("Hur trygg kändes platsen idag?", "How safe did the place feel today?"),
+    "pulse_hint": (
+        "Frivilligt, ett tryck räcker: 1 = mycket otrygg, 5 = mycket trygg. Svaret sparas bara som antal per plats "
+        "och dag.",
+        "Optional, one tap is enough: 1 = very unsafe, 5 = very safe. The answer is only stored as a count per "
+        "place and day.",
+    ),
+    "pulse_thanks": ("Tack! Ditt svar om tryggheten är sparat.", "Thank you! Your answer about safety is saved."),
+    "errors_title": ("Rätta följande:", "Please correct the following:"),
+    "category": ("Vad hände?", "What happened?"),
+    "when": ("När hände det?", "When did it happen?"),
+    "when_hint": ("Nu är förvalt. Ändra om det hände tidigare.", "Now is preselected. Change it if it happened earlier."),
+    "date": ("Datum", "Date"),
+    "time": ("Klockslag", "Time"),
+    "where": ("Var hände det?", "Where did it happen?"),
+    "pin": ("På en annan plats inom området (ange koordinater)", "Somewhere else in the area (give coordinates)"),
+    "lat": ("Latitud", "Latitude"),
+    "lon": ("Longitud", "Longitude"),
+    "count": ("Antal händelser (valfritt)", "Number of incidents (optional)"),
+    "count_hint": ("Till exempel 3 om samma sak hände tre gånger.", "For example 3 if the same thing happened three times."),
+    "loss": ("Uppskattad förlust i kronor (valfritt)", "Estimated loss in kronor (optional)"),
+    "police": ("Har händelsen polisanmälts?", "Has it been reported to the police?"),
+    "police_yes": ("Ja", "Yes"),
+    "police_no": ("Nej", "No"),
+    "police_unknown": ("Vet inte", "Don't know"),
+    "police_reference": ("Polisens diarienummer (om ja, valfritt)", "Police reference number (if yes, optional)"),
+    "note": ("Kort beskrivning (valfritt)", "Short description (optional)"),
+    "note_warning": (
+        "Skriv inte namn, personnummer, telefonnummer eller e-postadresser. "
+        "Sådant tas bort automatiskt innan texten sparas.",
+        "Do not write names, personal identity numbers, phone numbers or e-mail addresses. "
+        "Such details are removed automatically before the text is stored.",
+    ),
+    "submit": ("Skicka rapporten", "Send the report"),
+    "receipt_title": ("Tack! Rapporten är mottagen", "Thank you! The report has been received"),
+    "receipt_reference": ("Ditt referensnummer", "Your reference"),
+    "receipt_saved": (
+        "Rapporten är sparad och räknas inom kort.", "The report is stored and will be counted shortly."
+    ),
+    "receipt_events": ("Antal händelser", "Number of incidents"),
+    "report_another": ("Rapportera en till händelse", "Report another incident"),
+    # Field errors
+    "category_missing": ("Välj vad som hände.", "Choose what happened."),
+    "category_unknown": ("Välj ett av alternativen.", "Choose one of the options."),
+    "when_invalid": ("Ange datum och klockslag, till exempel 2024-05-01 och 14:30.",
+                     "Give a date and a time, for example 2024-05-01 and 14:30."),
+    "when_future": ("Tiden ligger i framtiden. Ange när det hände.", "The time is in the future. Give when it happened."),
+    "when_too_old": ("Datumet är för tidigt (före år 2000).", "The date is too early (before 2000)."),
+    "where_missing": ("Välj var det hände.", "Choose where it happened."),
+    "pin_invalid": ("Ange latitud och longitud som tal, till exempel 63.8150 och 20.2950.",
+                    "Give latitude and longitude as numbers, for example 63.8150 and 20.2950."),
+    "pin_outside_sweden": ("Platsen ligger utanför Sverige.", "The place lies outside Sweden."),
+    "pin_outside_agreement": ("Platsen ligger utanför överenskommelsens område.",
+                              "The place lies outside the agreement's area."),
+    "count_invalid": ("Ange ett heltal från 1 till {max_count}.", "Give a whole number from 1 to {max_count}."),
+    "loss_invalid": ("Ange ett belopp i hela kronor, till exempel 450.", "Give an amount in kronor, for example 450."),
+    "reference_without_report": ("Ange diarienummer bara om händelsen är polisanmäld.",
+                                 "Give a reference only if it was reported to the police."),
+    "reference_invalid": ("Diarienumret får bara innehålla bokstäver, siffror och - / .",
+                          "The reference may only contain letters, digits and - / ."),
+    "note_too_long": ("Texten är för lång (högst 500 tecken).", "The text is too long (at most 500 characters)."),
+    # Refusals
+    "unknown_title": ("Länken fungerar inte", "This link does not work"),
+    "unknown_body": ("Länken är okänd. Kontrollera att du har kopierat hela länken, eller be samordnaren om en ny.",
+                     "The link is unknown. Check that you copied all of it, or ask the coordinator for a new one."),
+    "revoked_title": ("Länken är inte längre giltig", "This link is no longer valid"),
+    "revoked_body": ("Länken har dragits tillbaka och kan inte användas för att rapportera. "
+                     "Be samordnaren för trygghetsöverenskommelsen om en ny länk.",
+                     "The link has been revoked and can no longer be used to report. "
+                     "Ask the safety agreement's coordinator for a new link."),
+    "forbidden_title": ("Du kan inte rapportera för den platsen", "You cannot report for that place"),
+    "forbidden_body": ("Din länk gäller bara {partner}s egna platser i {agreement}. "
+                       "Platsen du valde hör till en annan partner eller en annan överenskommelse, "
+                       "så ingenting har sparats.",
+                       "Your link only covers {partner}'s own places in {agreement}. "
+                       "The place you chose belongs to another partner or another agreement, "
+                       "so nothing was stored."),
+    "expired_title": ("Formuläret har gått ut", "The form has expired"),
+    "expired_body": ("Formuläret var för gammalt eller ändrat. Ingenting har sparats. Fyll i det igen.",
+                     "The form was too old or had been altered. Nothing was stored. Please fill it in again."),
+    "too_many_title": ("För många rapporter på kort tid", "Too many reports in a short time"),
+    "too_many_body": ("Vänta en minut och försök sedan igen. Ingenting har sparats från det senaste försöket.",
+                      "Wait a minute and try again. Nothing from the last attempt was stored."),
+    "too_large_title": ("Rapporten är för stor", "The report is too large"),
+    "too_large_body": ("Rapporten innehöll för mycket text. Korta beskrivningen och försök igen.",
+                       "The report contained too much text. Shorten the description and try again."),
+    "bad_request_title": ("Rapporten kunde inte läsas", "The report could not be read"),
+    "bad_request_body": ("Skicka formuläret från sidan igen.", "Send the form from the page again."),
+    "unavailable_title": ("Tjänsten är tillfälligt otillgänglig", "The service is temporarily unavailable"),
+    "unavailable_body": ("Rapporten kunde inte sparas just nu. Ingenting har sparats. Försök igen om en stund.",
+                         "The report could not be stored just now. Nothing was stored. Please try again shortly."),
+    "back_to_form": ("Tillbaka till formuläret", "Back to the form"),
+}
+
+# --- the police feed's Open311 answers ------------------------------------------------------------------
+
+OPEN311: dict[str, Text] = {
+    "group": ("trygghet", "safety"),
+    "received": ("Tack, rapporten är mottagen.", "Thank you, the report has been received."),
+    "received_before": ("Rapporten var redan mottagen.", "The report had already been received."),
+    "counted": ("registrerad i statistiken", "counted in the statistics"),
+    "queued": ("mottagen", "received"),
+}
+
+# --- the report for partners without Grafana (trygg report) ---------------------------------------------
+
+REPORT: dict[str, Text] = {
+    "title": ("Rapport: {name}", "Report: {name}"),
+    "meta": ("Trygghetsöverenskommelse i {municipality}, undertecknad {signed_at}. Före: {before_start} – "
+             "{before_end}. Efter: {signed_at} – {after_end} (ett år före jämförs med upp till ett år efter).",
+             "Safety agreement in {municipality}, signed {signed_at}. Before: {before_start} – {before_end}. "
+             "After: {signed_at} – {after_end} (a year before is compared with up to a year after)."),
+    "headline_agreement": ("Alla kategorier i avtalsområdet", "All categories in the agreement area"),
+    "headline_control": ("Kontrollområdena (liknande områden utan avtal)",
+                         "The control areas (similar areas without an agreement)"),
+    "headline_relative": ("Avtalsområdet jämfört med kontrollområdena",
+                          "The agreement area compared with the control areas"),
+    "police_only": ("Endast polisens anmälningar:", "Police reports only:"),
+    "reporting_rose": ("Partnerna rapporterade mer efter avtalet än före (fler aktiva rapportörer, eller fler "
+                       "rapporter i förhållande till polisens). Fler rapporterande partner kan dölja en verklig "
+                       "minskning.",
+                       "The partners reported more after the agreement than before (more active reporters, or "
+                       "more reports relative to the police's). More reporting partners can hide a real decrease."),
+    "how_to_read_title": ("Så läser du intervallen", "How to read the intervals"),
+    "how_to_read": (
+        "Förändringen anges i procent med ett 95 %-intervall inom parentes. Intervallet visar hur stor "
+        "osäkerheten är: antalet händelser varierar av sig självt från år till år, och med få händelser blir "
+        "intervallet brett. Ligger hela intervallet under 0 % är det en tydlig minskning, ligger hela intervallet "
+        "över 0 % är det en tydlig ökning. Går intervallet från minus till plus kan vi inte säga om det blivit "
+        "bättre eller sämre. Kolumnen ”Jämfört med kontrollområdena” tar hänsyn till hur det gått i liknande "
+        "områden utan avtal, så att en allmän ökning eller minskning i staden inte räknas som avtalets effekt. "
+        "Antal under tre visas som ”<3”.",
+        "The change is given in per cent with a 95 % interval in brackets. The interval shows how uncertain it "
+        "is: the number of incidents varies by itself from year to year, and with few incidents the interval is "
+        "wide. If the whole interval lies below 0 % it is a clear decrease, if it lies above 0 % a clear "
+        "increase. If it runs from minus to plus we cannot say whether things got better or worse. The column "
+        "“Compared with the control areas” takes similar areas without an agreement into account, so that a "
+        "general rise or fall in the city is not counted as the agreement's effect. Counts below three are "
+        "shown as “<3”."),
+    "per_category": ("Förändring per kategori", "Change per category"),
+    "charts": ("Diagram", "Charts"),
+    "partners": ("Parter", "Partners"),
+    "measures": ("Åtgärder", "Measures"),
+    "measure": ("{description} (från {starts_on})", "{description} (from {starts_on})"),
+    "controls": ("Kontrollområden: {names}.", "Control areas: {names}."),
+    "privacy": ("Antal 1–2 visas som <3. Rapporten visar inga fritexter och inga exakta platser.",
+                "Counts 1–2 are shown as <3. The report shows no free text and no exact places."),
+    "chart_weekly": ("Händelser per vecka i avtalsområdet. Den röda linjen är dagen avtalet undertecknades; de "
+                     "gröna markeringarna är när åtgärderna i listan nedan startade.",
+                     "Incidents per week in the agreement area. The red line is the day the agreement was "
+                     "signed; the green marks are when the measures listed below started."),
+    "chart_before_after": ("Händelser per 30 dagar före och efter, per kategori. Strecket på efter-stapeln är "
+                           "95 %-intervallet för förändringen. Kategorier med för få händelser visas inte.",
+                           "Incidents per 30 days before and after, per category. The line on the after bar is "
+                           "the 95 % interval of the change. Categories with too few incidents are not shown."),
+    "chart_area_vs_control": ("Avtalsområdet och kontrollområdena, var för sig räknade som index där snittet "
+                              "före avtalet = 100.",
+                              "The agreement area and the control areas, each as an index where the mean "
+                              "before the agreement = 100."),
+    "chart_reporting": ("Rapporter per aktiv rapportör per källa, före och efter. Siffran över stapeln är "
+                        "antalet aktiva rapportörer (under tre visas som <3).",
+                        "Reports per active reporter per source, before and after. The number above the bar "
+                        "is the number of active reporters (below three shown as <3)."),
+    # The effect table's columns (also the labels of its cards on a phone).
+    "col_category": ("Kategori", "Category"),
+    "col_before": ("Före", "Before"),
+    "col_after": ("Efter", "After"),
+    "col_rates": ("Per 30 dagar före → efter", "Per 30 days before → after"),
+    "col_change": ("Förändring i området (95 % intervall)", "Change in the area (95 % interval)"),
+    "col_verdict": ("Bedömning", "Verdict"),
+    "col_relative": ("Jämfört med kontrollområdena (95 % intervall)", "Compared with the control areas (95 % interval)"),
+    "col_relative_verdict": ("Bedömning mot kontroll", "Verdict against control"),
+    # Perceived safety (survey waves).
+    "safety_title": ("Trygghet", "Perceived safety"),
+    "safety_none": ("Inga enkätomgångar före och efter undertecknandet finns inlagda.",
+                    "No survey waves before and after the signing have been loaded."),
+    "safety_how_to_read": (
+        "Andelen som känner sig trygga kommer från trygghetsmätningar (enkäter) i området och i kontrollområdena. "
+        "Förändringen anges i procentenheter med ett 95 %-intervall som tar hänsyn till hur många som svarade. "
+        "Ligger hela intervallet över 0 har tryggheten tydligt ökat. Andelar från för få svarande visas inte.",
+        "The share feeling safe comes from safety surveys in the area and in the control areas. The change is "
+        "given in percentage points with a 95 % interval that takes the number of respondents into account. If "
+        "the whole interval lies above 0, perceived safety has clearly risen. Shares from too few respondents "
+        "are not shown."),
+    "chart_safety": ("Andel som känner sig trygga ute ensam sent en kväll, per enkätomgång, med 95 %-intervall. "
+                     "Omgångar med för få svarande visas inte.",
+                     "Share feeling safe outdoors alone late in the evening, per survey wave, with 95 % intervals. "
+                     "Waves with too few respondents are not shown."),
+    "safety_col_question": ("Fråga", "Question"),
+    "safety_col_respondents": ("Svarande före / efter", "Respondents before / after"),
+    "safety_col_shares": ("Trygga före → efter", "Safe before → after"),
+    "safety_chart_title": ("Andel som känner sig trygga (enkät, 95 % intervall)",
+                           "Share feeling safe (survey, 95 % interval)"),
+    "safety_chart_axis": ("Trygga, %", "Safe, %"),
+    # The charts (PNG files next to the page).
+    "signed_on": ("Undertecknat {day}", "Signed {day}"),
+    "weekly_series": ("Händelser per vecka", "Incidents per week"),
+    "measure_starts": ("Åtgärd startar (nummer i listan)", "A measure starts (number in the list)"),
+    "weekly_title": ("Händelser per vecka i {name}", "Incidents per week in {name}"),
+    "weekly_axis": ("Antal händelser per vecka", "Incidents per week"),
+    "interval": ("95 % intervall", "95 % interval"),
+    "categories_title": ("Före och efter per kategori", "Before and after per category"),
+    "per_30d_axis": ("Händelser per 30 dagar", "Incidents per 30 days"),
+    "agreement_area": ("Avtalsområdet", "The agreement area"),
+    "control_areas": ("Kontrollområden", "Control areas"),
+    "control_title": ("Avtalsområdet jämfört med kontrollområden", "The agreement area compared with control areas"),
+    "index_axis": ("Index per 4 veckor (före = 100)", "Index per 4 weeks (before = 100)"),
+    "reporting_title": ("Rapporteringsaktivitet per källa (siffra = aktiva rapportörer)",
+                        "Reporting activity per source (number = active reporters)"),
+    "per_reporter_axis": ("Rapporter per aktiv rapportör", "Reports per active reporter"),
+}
+
+
+def pick(entry: Text, lang: str = "sv") -> str:
+    """The entry in `lang` ('sv' or 'en'; anything else gives Swedish)."""
+    return entry[1] if lang == "en" else entry[0]
+
+
+def category_label(category: Category | str | None, lang: str = "sv") -> str:
+    """A category's name ('shoplifting' -> 'Snatteri'); None is every category together."""
+    if category is None:
+        return pick(ALL_CATEGORIES, lang).capitalize()
+    return pick(CATEGORIES[Category(category)][0], lang)
+
+
+def category_hint(category: Category | str, lang: str = "sv") -> str:
+    return pick(CATEGORIES[Category(category)][1], lang)
+
+
+def source_label(source: SourceKind | str, lang: str = "sv") -> str:
+    """A source's name ('police' -> 'Polisen'); a value that is no source is shown as it is."""
+    try:
+        return pick(SOURCES[SourceKind(source)], lang)
+    except ValueError:
+        return str(source)
+
+
+def verdict_label(verdict: str, lang: str = "sv") -> str:
+    """An effect_estimates verdict in words ('clear_decrease' -> 'tydlig minskning'); KeyError for others."""
+    return pick(VERDICTS[verdict], lang)
+
+
+def safety_verdict_label(verdict: str, lang: str = "sv") -> str:
+    """A survey_estimates verdict in words ('clear_increase' -> 'tydligt tryggare'); KeyError for others."""
+    return pick(SAFETY_VERDICTS[verdict], lang)
+
+
+def text(catalogue: dict[str, Text], key: str, lang: str = "sv", **values: object) -> str:
+    """One entry of a catalogue section in `lang`, with its {placeholders} filled in."""
+    return pick(catalogue[key], lang).format(**values)
