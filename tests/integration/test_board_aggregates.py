@@ -37,7 +37,7 @@ from trygg.adapters.database import (
     store_batch,
     upsert_agreements,
 )
-from trygg.adapters.migrations import migrate
+from trygg.adapters.migrations import Migration, migrate
 from trygg.domain.placement import AreaIndex
 from trygg.localstack.pglite import PGlite
 from trygg.localstack.processes import Postgres
@@ -220,7 +220,7 @@ def test_upgrade_to_category_totals_keeps_the_grid_exact(postgres: Postgres) -> 
         index = AreaIndex.from_agreements(agreements, revision=upsert_agreements(conn, agreements).revision)
         before = _events(rng, 1500)
         _store(conn, rng, index, before, [])
-        assert 12 in [m.version for m in migrate(conn)]
+        assert 12 in [m.version for m in migrate(conn) if isinstance(m, Migration)]
         _assert_exact(conn)
         _store(conn, rng, index, _events(rng, 500), before)
         _assert_exact(conn)

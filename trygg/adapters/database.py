@@ -37,11 +37,14 @@ def connect(url: str) -> psycopg.Connection:
     return psycopg.connect(url, **_CONNECTION)
 
 
-def pool(url: str, *, max_size: int, name: str, timeout_s: float = 10.0) -> ConnectionPool:
+def pool(url: str, *, max_size: int, name: str, timeout_s: float = 3.0) -> ConnectionPool:
     """A pool of connections like `connect`'s, opened at once (without waiting for the database) and
     reconnecting by itself after an outage. A connection that failed inside `with pool.connection()` is
-    discarded, never handed out again, and one found stale when it is taken out is replaced. Waiting longer than `timeout_s` for a connection raises PoolTimeout,
-    an OperationalError, which the database retry policy (trygg.adapters.retrying) treats as an outage."""
+    discarded, never handed out again, and one found stale when it is taken out is replaced.
+
+    Waiting longer than `timeout_s` for a connection raises PoolTimeout, an OperationalError: a request then
+    gets its 503 within seconds while the database is away, and the database retry policy
+    (trygg.adapters.retrying) treats it as an outage."""
     # check: a connection that went stale while idle (PostgreSQL restarted) is replaced before it is handed out.
     connections = ConnectionPool(url, kwargs=_CONNECTION, min_size=1, max_size=max_size, name=name,
                                  timeout=timeout_s, check=ConnectionPool.check_connection, open=False)
