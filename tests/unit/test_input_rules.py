@@ -126,6 +126,17 @@ def test_one_bad_item_of_a_json_array_is_that_item_s_rejection_not_the_batch_s()
             split_json_array(not_an_array)
 
 
+def test_an_array_that_is_not_well_formed_json_is_refused_whole_not_split_by_guess():
+    """A junk item with a comma in it (`#,`) was split into two items: 3 sent, 4 answered."""
+    good, other = json.dumps(doc(UMEA, 1)), json.dumps(doc(UMEA, 2))
+    with pytest.raises(ValueError, match="line 1, column"):
+        split_json_array(f"[{good},#,x,{other}]".encode())
+    broken_utf8 = good.replace('"drug_dealing"', '"drug\xff"').encode("latin-1")  # no UTF-8, inside a string
+    outcomes = check(split_json_array(b"[" + broken_utf8 + b"," + other.encode() + b"]"), UMEA)
+    assert [o.status for o in outcomes] == ["rejected", "accepted"]
+    assert reasons(outcomes[:1]) == [("", RejectionReason.invalid_json)]
+
+
 # --- Item 10: ids that are paths, CSRF in other digits -----------------------------------------------------
 
 def test_dot_dot_is_no_agreement_id_and_no_report_folder():

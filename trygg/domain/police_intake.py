@@ -242,14 +242,18 @@ def batch_items(ndjson: bool, body: bytes) -> list:
 
 
 def split_json_array(body: bytes) -> list[bytes | FieldError]:
-    """Items of a JSON array body, each to be validated on its own: an item that is not valid JSON (a lone
-    surrogate, a number beyond 64 bits) is that item's invalid_json, not the batch's.
+    """Items of a JSON array body, each to be validated on its own: an item that is well-formed JSON but not
+    acceptable to the strict parser (a lone surrogate, a number beyond 64 bits, bytes that are not UTF-8 inside
+    a string) is that item's invalid_json, not the batch's.
 
-    Raises ValueError when the body is not an array at all. CPU-bound: call it off the event loop.
+    Raises ValueError when the body is not an array at all, or not well-formed JSON: then where one item ends
+    and the next begins is a guess (a stray comma would split one item in two), so no answer per item is given.
+    CPU-bound: call it off the event loop.
     """
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
+        _check_well_formed(body)
         items = _array_items(body)
         if items is None:
             raise ValueError("the body is not a JSON array of events") from None
@@ -257,6 +261,19 @@ def split_json_array(body: bytes) -> list[bytes | FieldError]:
     if not isinstance(parsed, list):
         raise ValueError("a JSON body must be an array of events")
     return [orjson.dumps(item) for item in parsed]
+
+
+def _check_well_formed(body: bytes) -> None:
+    """Raise ValueError naming the place where the body stops being JSON; the standard library's parser takes
+    what orjson refuses item by item (surrogates, long integers, and, decoded with surrogateescape, non-UTF-8
+    bytes inside strings) and so checks only the structure."""
+    try:
+        json.loads(body.decode("utf-8", errors="surrogateescape"), parse_int=len, parse_float=len)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not well-formed JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                         "send NDJSON for an answer per line even when lines are broken") from None
+    except RecursionError:
+        raise ValueError("the body is nested too deeply to be a JSON array of events") from None
 
 
 def police_item(raw: bytes, reporter: str) -> dict | FieldError:
