@@ -80,6 +80,11 @@ def producer(settings: Settings, **options: object) -> KafkaProducer:
         # Bulk senders (imports, the relay's slices) fill 256 KiB batches: fewer sender wake-ups per record.
         "batch_size": 256 * 1024,
         "key_serializer": lambda k: k.encode(),
+        # Delivery is at least once and the processor's ledger drops repeats, so broker-side idempotence adds
+        # nothing, and it breaks across a broker restart: the restarted (memory-storage) broker does not know
+        # the producer id, kafka-python's epoch bump is refused and the producer fails for good (a fatal
+        # `InitProducerIdResponse` error that took down the relay in a loaded CI run).
+        "enable_idempotence": False,
     }
     return KafkaProducer(**{**config, **options})
 
