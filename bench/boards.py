@@ -104,8 +104,12 @@ def generate(conn: psycopg.Connection, events: int) -> float:
         f"""INSERT INTO areas (area_id, kind, agreement_id, name, municipality)
            SELECT agreement_id, 'agreement', agreement_id, name, municipality FROM agreements
            UNION ALL
-           SELECT format('%s-k%s', agreement_id, j), 'control', agreement_id, format('Kontroll %s', j), municipality
+           SELECT format('%s-k%s', agreement_id, j), 'control', NULL, format('Kontroll %s', j), municipality
            FROM agreements, generate_series(1, {CONTROLS}) j"""
+    )
+    conn.execute(
+        f"""INSERT INTO agreement_control_areas (agreement_id, area_id)
+           SELECT agreement_id, format('%s-k%s', agreement_id, j) FROM agreements, generate_series(1, {CONTROLS}) j"""
     )
     # Events: area i % 100, a point in that area's small square, categories skewed (a few common ones),
     # stored from minutes to two days after they occurred; each statement adds its events' hourly counts.

@@ -7,6 +7,9 @@ File format (`trygg agreements load PATH`): a GeoJSON FeatureCollection whose fe
                    `municipality`, `signed_at` (date), `partners` [{id, name, role}],
                    `measures` [{description, starts_on}].
 * `control_area` - Polygon/MultiPolygon of a comparison area; properties `area_id`, `agreement_id`, `name`.
+                   One area may be the control of several agreements (one feature per agreement) or another
+                   agreement's own area: each `area_id` has one polygon, given once (features repeating it
+                   may leave out geometry and name, or must give the same polygon).
 * `site`         - Point of a registered site (a shop, a school); properties `site_id`, `agreement_id`,
                    `partner_id`, `name`.
 """
@@ -153,11 +156,26 @@ class _FeatureCollection(BaseModel):
 
 
 def agreements_from_geojson(document: Any) -> list[Agreement]:
-    """Parse an agreements FeatureCollection (see module docstring) into validated agreements."""
+    """Parse an agreements FeatureCollection (see module docstring) into validated agreements.
+
+    Raises ValueError naming the feature (its number, from 1, and its ids) for anything that cannot be loaded
+    as a whole: nothing of a refused file is loaded.
+    """
     collection = _FeatureCollection.model_validate(document)
     heads: dict[str, dict[str, Any]] = {}
-    controls: dict[str, list[dict[str, Any]]] = {}
-    sites: dict[str, list[dict[str, Any]]] = {}
+    controls: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    sites: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    # area id -> (feature number, polygon, name) of the feature that drew it first
+    drawn: dict[str, tuple[int, Any, Any]] = {}
+
+    def draw(number: int, area_id: Any, geometry: Any, name: Any) -> None:
+        if geometry is None:
+            return
+        first = drawn.setdefault(area_id, (number, geometry, name))
+        if first[1] != geometry:
+            raise ValueError(f"feature {number}: area {area_id} has a different polygon than in feature {first[0]}; "
+                             "an area is counted once and has one polygon (give it once, or use another area_id)")
+
     for number, feature in enumerate(collection.features, start=1):
         props = dict(feature.get("properties") or {})
         kind = props.pop("kind", None)
@@ -169,22 +187,56 @@ def agreements_from_geojson(document: Any) -> list[Agreement]:
             if agreement_id in heads:
                 raise ValueError(f"feature {number}: agreement {agreement_id} appears twice")
             heads[agreement_id] = {**props, "geometry": geometry}
+            draw(number, agreement_id, geometry, props.get("name"))
         elif kind == "control_area":
             props.pop("agreement_id")
-            controls.setdefault(agreement_id, []).append({**props, "geometry": geometry})
+            area_id = props.get("area_id")
+            if area_id == agreement_id:
+                raise ValueError(f"feature {number}: agreement {agreement_id} cannot be its own control area "
+                                 "(it would compare the area with itself)")
+            controls.setdefault(agreement_id, []).append((number, {**props, "geometry": geometry}))
+            draw(number, area_id, geometry, props.get("name"))
         elif kind == "site":
             if not geometry or geometry.get("type") != "Point":
                 raise ValueError(f"feature {number}: a site needs a Point geometry")
             lon, lat = geometry["coordinates"][:2]
-            sites.setdefault(agreement_id, []).append({**props, "lat": lat, "lon": lon})
+            sites.setdefault(agreement_id, []).append((number, {**props, "lat": lat, "lon": lon}))
         else:
             raise ValueError(f"feature {number}: properties.kind must be agreement, control_area or site, not {kind!r}")
-    orphans = (set(controls) | set(sites)) - set(heads)
-    if orphans:
-        raise ValueError(f"control areas or sites refer to unknown agreements: {sorted(orphans)}")
-    return [
-        Agreement.model_validate(
-            {**head, "control_areas": controls.get(agreement_id, []), "sites": sites.get(agreement_id, [])}
-        )
+    for agreement_id, features in (*controls.items(), *sites.items()):
+        if agreement_id not in heads:
+            number, props = features[0]
+            what = f"control area {props.get('area_id')}" if "area_id" in props else f"site {props.get('site_id')}"
+            raise ValueError(f"feature {number}: {what} refers to agreement {agreement_id}, "
+                             "which is not in the file")
+
+    def control(number: int, props: dict[str, Any]) -> dict[str, Any]:
+        first = drawn.get(props.get("area_id"))
+        if first is None:
+            raise ValueError(f"feature {number}: control area {props.get('area_id')} has no polygon "
+                             "(give its geometry here or in another feature of the same area)")
+        return {**props, "geometry": first[1], "name": props.get("name") or first[2]}
+
+    agreements = [
+        Agreement.model_validate({
+            **head,
+            "control_areas": [control(n, props) for n, props in controls.get(agreement_id, [])],
+            "sites": [props for _, props in sites.get(agreement_id, [])],
+        })
         for agreement_id, head in heads.items()
     ]
+    _one_municipality_per_control(agreements)
+    return agreements
+
+
+def _one_municipality_per_control(agreements: list[Agreement]) -> None:
+    """A shared control area lies in one municipality: the one of every agreement that names it (and of the
+    agreement it is the area of)."""
+    municipality = {a.agreement_id: a.municipality for a in agreements}
+    for agreement in agreements:
+        for c in agreement.control_areas:
+            other = municipality.setdefault(c.area_id, agreement.municipality)
+            if other != agreement.municipality:
+                raise ValueError(f"control area {c.area_id} of agreement {agreement.agreement_id} "
+                                 f"({agreement.municipality}) is also used in {other}: an area lies in one "
+                                 "municipality (use another area_id for a control in another municipality)")

@@ -25,7 +25,10 @@ import psycopg
 import uvicorn
 from kafka import KafkaConsumer, TopicPartition
 
-from schemas import Agreement, agreements_from_geojson
+from schemas import Agreement, IncidentEvent, agreements_from_geojson
+from trygg.adapters.database import refresh_rollups, store_batch, upsert_agreements
+from trygg.adapters.migrations import migrate
+from trygg.domain.placement import AreaIndex, Placement
 from trygg.adapters.kafka import producer
 from trygg.localstack.processes import start_command, wait_for_port
 from trygg.settings import Settings
@@ -347,3 +350,18 @@ def read_topic(settings: Settings, topic: str, expected: int, timeout_s: float =
     finally:
         consumer.close()
     return values
+
+
+def load_history(conn: psycopg.Connection, agreements: list[Agreement], events: list[IncidentEvent],
+                 now: datetime) -> list[Placement]:
+    """Migrate, load the agreements, store the events as the processor would (in batches) and refresh the
+    rollups up to `now`; each event's placement."""
+    migrate(conn)
+    revision = upsert_agreements(conn, agreements).revision
+    index = AreaIndex.from_agreements(agreements, revision=revision)
+    placements = index.place_all(events)
+    for start in range(0, len(events), 2000):
+        store_batch(conn, list(zip(events[start:start + 2000], placements[start:start + 2000], strict=True)), [],
+                    index_revision=revision, now=now, note_retention=timedelta(days=90))
+    refresh_rollups(conn, datetime(2000, 1, 1, tzinfo=UTC), now + timedelta(days=1))
+    return placements

@@ -145,10 +145,15 @@ def generate(agreements: Sequence[Agreement], history: History, *, now: datetime
     days = [history.first_day + timedelta(days=i) for i in range((history.last_day - history.first_day).days + 1)]
     events: list[IncidentEvent] = []
     total_rate = 0.0
+    # An area happens once, however many agreements compare with it (an agreement's own area as itself).
+    generated = {a.agreement_id for a in agreements}
     for agreement in agreements:
         shocks = _weekly_shocks(random.Random(f"{history.seed}:shared:{agreement.agreement_id}"), history,
                                 history.shared_shock_shape, len(days))
         for area, rng in _areas(agreement, history):
+            if area.signed_at is None and area.area_id in generated:
+                continue
+            generated.add(area.area_id)
             total_rate += area.daily_rate * sum(area.cells_before[1])
             events.extend(_area_events(rng, area, history, days, shocks, end))
     rng = random.Random(f"{history.seed}:municipality")

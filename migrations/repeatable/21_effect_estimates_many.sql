@@ -1,4 +1,4 @@
--- Repeatable: the current definition of effect_estimates_many (last changed in 0011_board_aggregates.sql).
+-- Repeatable: the current definition of effect_estimates_many (first in 0011_board_aggregates.sql; its control areas from agreement_scopes since 0015).
 -- Edit it here, never in a new migration: trygg migrate re-applies this file whenever it changes.
 
 -- Effect estimates for several agreements at once (the method of 0006_effect.sql, unchanged), from effect_weeks.
@@ -21,10 +21,7 @@ periods AS (
     SELECT w.agreement_id, 'after', w.after_start, w.after_end - w.after_start FROM w
 ),
 scope_areas AS (
-    SELECT w.agreement_id, 'agreement' AS scope, w.agreement_id AS area_id FROM w
-    UNION ALL
-    SELECT w.agreement_id, 'control', ar.area_id
-    FROM w JOIN areas ar ON ar.kind = 'control' AND ar.agreement_id = w.agreement_id
+    SELECT s.agreement_id, s.scope, s.area_id FROM agreement_scopes s JOIN w USING (agreement_id)
 ),
 -- '' stands for "all categories" inside the query (real categories are never empty); NULL on output.
 cats AS (

@@ -1,4 +1,4 @@
--- Repeatable: the current definition of survey_window_stats (last changed in 0013_perceived_safety.sql).
+-- Repeatable: the current definition of survey_window_stats (first in 0013_perceived_safety.sql; its control areas from agreement_scopes since 0015).
 -- Edit it here, never in a new migration: trygg migrate re-applies this file whenever it changes.
 
 -- Per scope (the agreement area; its control areas pooled), question and window: respondents and the
@@ -13,9 +13,7 @@ WITH w AS (
     SELECT * FROM effect_windows(p_agreement_id, p_before_days, p_after_days, p_gap_days, p_until)
 ),
 scope_areas AS (
-    SELECT 'agreement' AS scope, p_agreement_id AS area_id
-    UNION ALL
-    SELECT 'control', ar.area_id FROM areas ar WHERE ar.kind = 'control' AND ar.agreement_id = p_agreement_id
+    SELECT s.scope, s.area_id FROM agreement_scopes s WHERE s.agreement_id = p_agreement_id
 ),
 waves AS (
     SELECT sa.scope, sv.area_id, sv.wave,

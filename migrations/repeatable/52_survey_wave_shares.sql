@@ -1,4 +1,4 @@
--- Repeatable: the current definition of survey_wave_shares (last changed in 0013_perceived_safety.sql).
+-- Repeatable: the current definition of survey_wave_shares (first in 0013_perceived_safety.sql; its control areas from agreement_scopes since 0015).
 -- Edit it here, never in a new migration: trygg migrate re-applies this file whenever it changes.
 
 -- Every wave of one question for the agreement area and its control areas (pooled per wave id): respondents,
@@ -10,9 +10,7 @@ RETURNS TABLE (area_scope text, wave text, fielded_from date, fielded_until date
                mean_score double precision)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
 WITH scope_areas AS (
-    SELECT 'agreement' AS scope, p_agreement_id AS area_id
-    UNION ALL
-    SELECT 'control', ar.area_id FROM areas ar WHERE ar.kind = 'control' AND ar.agreement_id = p_agreement_id
+    SELECT s.scope, s.area_id FROM agreement_scopes s WHERE s.agreement_id = p_agreement_id
 ),
 per_wave AS (
     SELECT sa.scope, sv.wave, min(sv.fielded_from) AS fielded_from, max(sv.fielded_until) AS fielded_until,

@@ -7,6 +7,7 @@ rollups as continuous aggregates, refreshed; the redraw updates events in compre
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections import Counter
@@ -16,7 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 import pytest
 
-from schemas import Category, IncidentEvent
+from shapely.geometry import mapping
+
+from schemas import Agreement, Category, IncidentEvent
 from tests.conftest import fresh_database
 from tests.integration.test_timescale_tier import (
     _compress_old_chunks,
@@ -38,7 +41,7 @@ from trygg.adapters.database import (
     upsert_agreements,
 )
 from trygg.adapters.migrations import Migration, migrate
-from trygg.domain.placement import AreaIndex
+from trygg.domain.placement import AreaIndex, areas_of
 from trygg.localstack.pglite import PGlite
 from trygg.localstack.processes import Postgres
 
@@ -211,13 +214,31 @@ def test_maintained_aggregates_equal_a_recount_after_batches_repeats_and_a_redra
     _assert_grid_ranges(conn)
 
 
+def _agreements_as_of_0011(conn: psycopg.Connection, agreements: list[Agreement]) -> int:
+    """Store agreements as the schema of 0011 held them (a control area carried its agreement's id; today's
+    upsert_agreements needs 0015); the area revision."""
+    with conn.transaction():
+        for agreement in agreements:
+            conn.execute("INSERT INTO agreements (agreement_id, name, municipality, signed_at) VALUES (%s, %s, %s, %s)",
+                         (agreement.agreement_id, agreement.name, agreement.municipality, agreement.signed_at))
+            for area in areas_of(agreement):
+                min_lon, min_lat, max_lon, max_lat = area.geometry.bounds
+                conn.execute(
+                    """INSERT INTO areas (area_id, kind, agreement_id, name, municipality, geometry,
+                                          min_lat, max_lat, min_lon, max_lon)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                    (area.area_id, area.kind.value, agreement.agreement_id, area.area_id, agreement.municipality,
+                     json.dumps(mapping(area.geometry)), min_lat, max_lat, min_lon, max_lon))
+        return conn.execute("UPDATE area_revision SET revision = revision + 1 RETURNING revision").fetchone()[0]
+
+
 def test_upgrade_to_category_totals_keeps_the_grid_exact(postgres: Postgres) -> None:
     """A database that stored events before migration 0012 gets the map's every-category months from them, and
     batches after the upgrade keep them exact."""
     with connect(fresh_database(postgres, up_to=11)) as conn:
         rng = random.Random(29)
         agreements = world_agreements()
-        index = AreaIndex.from_agreements(agreements, revision=upsert_agreements(conn, agreements).revision)
+        index = AreaIndex.from_agreements(agreements, revision=_agreements_as_of_0011(conn, agreements))
         before = _events(rng, 1500)
         _store(conn, rng, index, before, [])
         assert 12 in [m.version for m in migrate(conn) if isinstance(m, Migration)]

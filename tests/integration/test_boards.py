@@ -103,7 +103,8 @@ def _world() -> World:
         points={e.event_id: (e.location.lat, e.location.lon) for e in events},
         signed={a.agreement_id: a.signed_at for a in agreements},
         names={a.agreement_id: a.name for a in agreements},
-        kinds={a.area_id: (a.agreement_id, a.kind.value) for a in areas},
+        kinds={area_id: (a.agreement_id, kind) for a in agreements
+               for area_id, kind in ((a.agreement_id, "agreement"), *((c.area_id, "control") for c in a.control_areas))},
         rejections=rejections,
     )
 

@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,12 +24,12 @@ import statsmodels.api as sm
 
 from schemas import Agreement, Category, IncidentEvent, SourceKind
 from tests.conftest import fresh_database
+from tests.support import load_history
 from tests.integration.test_timescale_tier import pglite  # noqa: F401 (the module-wide PGlite server fixture)
 from trygg import texts
 from trygg.cli import main
-from trygg.adapters.database import connect, refresh_rollups, store_batch, upsert_agreements
-from trygg.adapters.migrations import migrate
-from trygg.domain.placement import AreaIndex, Placement
+from trygg.adapters.database import connect
+from trygg.domain.placement import Placement
 from trygg.localstack.pglite import PGlite
 from trygg.localstack.processes import Postgres
 from trygg.synthetic import History, generate, load_sample_agreements
@@ -47,18 +47,6 @@ UNTIL = date(2026, 11, 1)
 # (source, before_days, after_days, gap_days): the defaults, and police-only shorter windows with a gap.
 WINDOWS = [(None, 365, 365, 0), ("police", 200, 150, 30)]
 CHECKED_CATEGORIES = [None, "shoplifting", "vandalism", "drug_dealing"]
-
-
-def _load(conn: psycopg.Connection, agreements: list[Agreement], events: list[IncidentEvent]) -> list[Placement]:
-    migrate(conn)
-    revision = upsert_agreements(conn, agreements).revision
-    index = AreaIndex.from_agreements(agreements, revision=revision)
-    placements = index.place_all(events)
-    for start in range(0, len(events), 2000):
-        store_batch(conn, list(zip(events[start:start + 2000], placements[start:start + 2000], strict=True)), [],
-                    index_revision=revision, now=NOW, note_retention=timedelta(days=90))
-    refresh_rollups(conn, datetime(2000, 1, 1, tzinfo=UTC), NOW + timedelta(days=1))
-    return placements
 
 
 def _estimates(conn: psycopg.Connection, agreement_id: str, *args: object) -> dict[tuple, dict]:
@@ -130,7 +118,7 @@ def tiers(postgres: Postgres, pglite: PGlite,  # noqa: F811
     agreements, events = sample
     urls = {"postgres": fresh_database(postgres), "timescale": pglite.url()}
     opened = {tier: connect(url) for tier, url in urls.items()}
-    placed = {tier: _load(conn, agreements, events) for tier, conn in opened.items()}
+    placed = {tier: load_history(conn, agreements, events, NOW) for tier, conn in opened.items()}
     yield {tier: (opened[tier], placed[tier], urls[tier]) for tier in opened}
     for conn in opened.values():
         conn.close()
@@ -320,7 +308,7 @@ def test_coverage_and_power_over_200_seeds(postgres: Postgres) -> None:
         events += generate([agreement], history)
     events.sort(key=lambda e: e.occurred_at)
     with connect(fresh_database(postgres)) as conn:
-        _load(conn, agreements, events)
+        load_history(conn, agreements, events, NOW)
         rows = [conn.execute("SELECT * FROM effect_estimates(%s, p_until => %s) WHERE category IS NULL AND "
                              "area_scope = 'agreement'", (a.agreement_id, date(2026, 3, 1))).fetchone()
                 for a in agreements]

@@ -1,7 +1,9 @@
 """Functions live in repeatable files (migrations/repeatable/), one current definition each, re-applied when
-they change; tables keep their versioned migrations. Upgrading a database of today's schema (every versioned
-migration up to 0014, functions as the migrations left them) changes no function, grant or trigger, and gives
-the same schema as a fresh database, on plain PostgreSQL and on TimescaleDB (PGlite)."""
+they change; tables keep their versioned migrations. Upgrading a database of the schema before the move (every
+versioned migration up to 0014, functions as the migrations left them) applies every repeatable file once and
+gives the same functions, grants, triggers and views as a fresh database, on plain PostgreSQL and on
+TimescaleDB (PGlite). (That the move itself changed no definition was checked at 0014, before 0015 changed
+three functions on purpose.)"""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 
 from tests.conftest import fresh_database
 from trygg.adapters.database import connect
-from trygg.adapters.migrations import REPEATABLE_DIR, REPEATABLE_SINCE, detect_tier, migrate
+from trygg.adapters.migrations import REPEATABLE_DIR, REPEATABLE_SINCE, Repeatable, detect_tier, migrate
 from trygg.localstack.pglite import PGlite
 from trygg.localstack.processes import Postgres
 
@@ -54,12 +56,12 @@ def _defined_in_repeatables(tier: str) -> dict[str, list[str]]:
 
 def _upgrade_keeps_every_definition(today: psycopg.Connection, fresh: psycopg.Connection) -> None:
     migrate(today, up_to=TODAY)
-    before = _schema(today)
     applied = migrate(today)
     tier = detect_tier(today)
-    assert [m.path.name for m in applied] == [p.name for p in sorted(REPEATABLE_DIR.glob("*.sql"))
-                                              if not p.name.endswith(f".{'postgres' if tier == 'timescale' else 'timescale'}.sql")]
-    assert _schema(today) == before, "upgrading changed a function, grant, trigger or view"
+    repeatables = [m.path.name for m in applied if isinstance(m, Repeatable)]
+    assert repeatables == [p.name for p in sorted(REPEATABLE_DIR.glob("*.sql"))
+                           if not p.name.endswith(f".{'postgres' if tier == 'timescale' else 'timescale'}.sql")]
+    before = _schema(today)
     assert migrate(today) == [], "unchanged repeatable files are not applied again"
     migrate(fresh)
     assert _schema(fresh) == before, "a fresh database differs from an upgraded one"

@@ -161,8 +161,9 @@ def test_coverage_and_power_over_400_seeds(postgres, capsys):  # type: ignore[no
             for seed, plan in plan_of.items():
                 conn.execute("INSERT INTO agreements VALUES (%s, %s, 'Umeå', %s)", (f"cov-{seed}", f"cov {seed}", signed))
                 conn.execute("""INSERT INTO areas (area_id, kind, agreement_id, name, municipality)
-                                VALUES (%s, 'agreement', %s, 'a', 'Umeå'), (%s, 'control', %s, 'c', 'Umeå')""",
-                             (f"cov-{seed}", f"cov-{seed}", f"cov-{seed}-c", f"cov-{seed}"))
+                                VALUES (%s, 'agreement', %s, 'a', 'Umeå'), (%s, 'control', NULL, 'c', 'Umeå')""",
+                             (f"cov-{seed}", f"cov-{seed}", f"cov-{seed}-c"))
+                conn.execute("INSERT INTO agreement_control_areas VALUES (%s, %s)", (f"cov-{seed}", f"cov-{seed}-c"))
                 areas = [SurveyArea(f"cov-{seed}", signed), SurveyArea(f"cov-{seed}-c", None)]
                 store_perceived_safety(conn, survey_waves(areas, plan, imported_at=IMPORTED), [])
         covered = {"agreement": 0, "relative": 0}

@@ -195,14 +195,80 @@ def test_unknown_kind_is_refused() -> None:
 def test_control_area_of_unknown_agreement_is_refused() -> None:
     document = collection(agreement_feature(), control_feature(agreement_id="ersboda-avtal"))
 
-    with pytest.raises(ValueError, match=r"unknown agreements: \['ersboda-avtal'\]"):
+    with pytest.raises(ValueError, match="feature 2: control area ersboda refers to agreement ersboda-avtal, which is not"):
         agreements_from_geojson(document)
 
 
 def test_site_of_unknown_agreement_is_refused() -> None:
     document = collection(agreement_feature(), site_feature(agreement_id="teg"))
 
-    with pytest.raises(ValueError, match=r"unknown agreements: \['teg'\]"):
+    with pytest.raises(ValueError, match="feature 2: site ica-alidhem refers to agreement teg, which is not in the file"):
+        agreements_from_geojson(document)
+
+
+TEG_SQUARE = [[20.28, 63.81], [20.30, 63.81], [20.30, 63.82], [20.28, 63.82], [20.28, 63.81]]
+
+
+def teg_feature(**overrides: Any) -> dict[str, Any]:
+    return agreement_feature(agreement_id="teg", name="Trygga Teg", partners=[],
+                             geometry={"type": "Polygon", "coordinates": [TEG_SQUARE]}, **overrides)
+
+
+def test_one_control_area_shared_by_two_agreements_is_one_area_named_by_both() -> None:
+    reference = control_feature(agreement_id="teg")
+    reference["geometry"] = None  # the polygon is given once, by the first feature
+    del reference["properties"]["name"]
+    alidhem, teg = agreements_from_geojson(collection(agreement_feature(), teg_feature(), control_feature(), reference))
+
+    assert alidhem.control_areas == teg.control_areas
+    assert teg.control_areas[0].name == "Ersboda"
+
+
+def test_the_same_polygon_may_be_repeated_for_a_shared_control_area() -> None:
+    alidhem, teg = agreements_from_geojson(
+        collection(agreement_feature(), teg_feature(), control_feature(), control_feature(agreement_id="teg")))
+
+    assert alidhem.control_areas[0].geometry == teg.control_areas[0].geometry
+
+
+def test_one_area_id_with_two_polygons_is_refused_naming_both_features() -> None:
+    moved = control_feature(agreement_id="teg")
+    moved["geometry"] = {"type": "Polygon", "coordinates": [TEG_SQUARE]}
+
+    with pytest.raises(ValueError, match="feature 4: area ersboda has a different polygon than in feature 3"):
+        agreements_from_geojson(collection(agreement_feature(), teg_feature(), control_feature(), moved))
+
+
+def test_another_agreements_area_may_be_a_control_and_takes_its_polygon() -> None:
+    reference = control_feature(area_id="teg")
+    reference["geometry"] = None
+    alidhem, teg = agreements_from_geojson(collection(agreement_feature(), teg_feature(), reference))
+
+    assert [c.area_id for c in alidhem.control_areas] == ["teg"]
+    assert alidhem.control_areas[0].geometry == teg.geometry
+
+
+def test_an_agreement_as_its_own_control_is_refused() -> None:
+    reference = control_feature(area_id="alidhem")
+    reference["geometry"] = None
+
+    with pytest.raises(ValueError, match="feature 2: agreement alidhem cannot be its own control area"):
+        agreements_from_geojson(collection(agreement_feature(), reference))
+
+
+def test_a_control_area_without_any_polygon_is_refused() -> None:
+    reference = control_feature()
+    reference["geometry"] = None
+
+    with pytest.raises(ValueError, match="feature 2: control area ersboda has no polygon"):
+        agreements_from_geojson(collection(agreement_feature(), reference))
+
+
+def test_a_control_area_shared_across_municipalities_is_refused() -> None:
+    document = collection(agreement_feature(), teg_feature(municipality="Vännäs"), control_feature(),
+                          control_feature(agreement_id="teg"))
+
+    with pytest.raises(ValueError, match=r"control area ersboda of agreement teg \(Vännäs\) is also used in Umeå"):
         agreements_from_geojson(document)
 
 

@@ -18,6 +18,7 @@ TABLE_OWNERS = {
     "measures": "trygg.adapters.database",
     "sites": "trygg.adapters.database",
     "areas": "trygg.adapters.database",
+    "agreement_control_areas": "trygg.adapters.database",
     "area_revision": "trygg.adapters.database",
     "event_ledger": "trygg.adapters.database",
     "incident_events": "trygg.adapters.database",

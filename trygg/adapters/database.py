@@ -261,8 +261,29 @@ class LoadResult:
     revision: int
 
 
+def _drop_unused_control(cur: psycopg.Cursor, area_id: str) -> bool:
+    """Remove a control area no agreement refers to any more, with its counts; whether it was removed."""
+    unused = cur.execute(
+        """SELECT 1 FROM areas a WHERE a.area_id = %s AND a.kind = 'control'
+           AND NOT EXISTS (SELECT 1 FROM agreement_control_areas c WHERE c.area_id = a.area_id)""", (area_id,)
+    ).fetchone()
+    if unused is None:
+        return False
+    cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (area_id,))
+    cur.execute(
+        "UPDATE incident_events SET area_ids = array_remove(area_ids, %s) WHERE area_ids @> ARRAY[%s]::text[]",
+        (area_id, area_id),
+    )
+    cur.execute("DELETE FROM areas WHERE area_id = %s", (area_id,))
+    return True
+
+
 def upsert_agreements(conn: psycopg.Connection, agreements: Sequence[Agreement]) -> LoadResult:
-    """Insert or update agreements in one transaction; redrawn or new areas are recounted from stored events."""
+    """Insert or update agreements in one transaction; redrawn or new areas are recounted from stored events.
+
+    A control area is stored once and linked to every agreement that names it; one no agreement names any more
+    is removed. Raises ValueError (and loads nothing) for a control drawn unlike the agreement area it is.
+    """
     recounted: list[str] = []
     removed: list[str] = []
     with conn.transaction(), conn.cursor() as cur:
@@ -295,20 +316,18 @@ def upsert_agreements(conn: psycopg.Connection, agreements: Sequence[Agreement])
             geometries = {agreement.agreement_id: agreement.geometry}
             geometries.update({c.area_id: c.geometry for c in agreement.control_areas})
             names = {agreement.agreement_id: agreement.name, **{c.area_id: c.name for c in agreement.control_areas}}
-            stored = dict(
-                cur.execute("SELECT area_id, geometry FROM areas WHERE agreement_id = %s", (aid,)).fetchall()
-            )
-            for gone in sorted(set(stored) - set(geometries)):
-                cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (gone,))
-                cur.execute(
-                    "UPDATE incident_events SET area_ids = array_remove(area_ids, %s) WHERE area_ids @> ARRAY[%s]::text[]",
-                    (gone, gone),
-                )
-                cur.execute("DELETE FROM areas WHERE area_id = %s", (gone,))
-                removed.append(gone)
+            stored = dict(cur.execute("SELECT area_id, geometry FROM areas WHERE area_id = ANY(%s)",
+                                      (list(geometries),)).fetchall())
+            linked = {r[0] for r in cur.execute(
+                "SELECT area_id FROM agreement_control_areas WHERE agreement_id = %s", (aid,))}
+            for gone in sorted(linked - set(geometries)):
+                cur.execute("DELETE FROM agreement_control_areas WHERE agreement_id = %s AND area_id = %s", (aid, gone))
+                if _drop_unused_control(cur, gone):
+                    removed.append(gone)
             for area in areas_of(agreement):
                 geojson = geometries[area.area_id].model_dump()
                 min_lon, min_lat, max_lon, max_lat = area.geometry.bounds
+                # A control area that is another agreement's own area stays that agreement's (WHERE).
                 cur.execute(
                     """INSERT INTO areas (area_id, kind, agreement_id, name, municipality, geometry,
                                           min_lat, max_lat, min_lon, max_lon)
@@ -316,13 +335,22 @@ def upsert_agreements(conn: psycopg.Connection, agreements: Sequence[Agreement])
                        ON CONFLICT (area_id) DO UPDATE SET kind = EXCLUDED.kind, agreement_id = EXCLUDED.agreement_id,
                            name = EXCLUDED.name, municipality = EXCLUDED.municipality, geometry = EXCLUDED.geometry,
                            min_lat = EXCLUDED.min_lat, max_lat = EXCLUDED.max_lat, min_lon = EXCLUDED.min_lon,
-                           max_lon = EXCLUDED.max_lon, updated_at = now()""",
-                    (area.area_id, area.kind.value, aid, names[area.area_id], agreement.municipality,
+                           max_lon = EXCLUDED.max_lon, updated_at = now()
+                       WHERE EXCLUDED.kind = 'agreement' OR areas.kind = 'control'""",
+                    (area.area_id, area.kind.value, area.agreement_id, names[area.area_id], agreement.municipality,
                      json.dumps(geojson), min_lat, max_lat, min_lon, max_lon),
                 )
+                if cur.rowcount == 0 and stored.get(area.area_id) != geojson:
+                    raise ValueError(f"control area {area.area_id} of agreement {aid} is agreement "
+                                     f"{area.area_id}'s own area, with another polygon: give that agreement's polygon, "
+                                     "or load both from one file and leave the control's geometry out")
+                if area.kind is AreaKind.control:
+                    cur.execute("""INSERT INTO agreement_control_areas (agreement_id, area_id) VALUES (%s, %s)
+                                   ON CONFLICT DO NOTHING""", (aid, area.area_id))
                 if stored.get(area.area_id) != geojson:
                     _recount_area(cur, area)
                     recounted.append(area.area_id)
+                    stored[area.area_id] = geojson
             _ensure_municipalities(cur, [agreement.municipality])
         revision = cur.execute(
             "UPDATE area_revision SET revision = revision + 1 RETURNING revision"

@@ -163,13 +163,12 @@ AREA_VS_CONTROL = Query(
     f"""WITH agreement AS (
     SELECT agreement_id, signed_at FROM agreements WHERE agreement_id = ${{agreement:sqlstring}}
 ), monthly AS (
-    SELECT m.bucket, ar.kind, sum(m.incidents) AS incidents
+    SELECT m.bucket, s.scope AS kind, sum(m.incidents) AS incidents
     FROM incident_counts_monthly m
-    JOIN areas ar ON ar.area_id = m.area_id
-    WHERE m.area_id = ANY (ARRAY(SELECT area_id FROM areas WHERE agreement_id = ${{agreement:sqlstring}}
-                                                            AND kind IN ('agreement', 'control')))
+    JOIN agreement_scopes s ON s.area_id = m.area_id AND s.agreement_id = ${{agreement:sqlstring}}
+    WHERE m.area_id = ANY (ARRAY(SELECT area_id FROM agreement_scopes WHERE agreement_id = ${{agreement:sqlstring}}))
       AND m.category IN (${{category:sqlstring}}) AND {source_filter('m.source')}
-    GROUP BY m.bucket, ar.kind
+    GROUP BY m.bucket, s.scope
 ), base AS (
     SELECT mo.kind, sum(mo.incidents) / 12.0 AS mean_month
     FROM monthly mo, agreement g

@@ -20,7 +20,8 @@ from schemas import Agreement, AreaKind, IncidentEvent, Precision, Site, municip
 
 @dataclass(frozen=True)
 class Area:
-    """An area an event can be counted in."""
+    """An area an event can be counted in. `agreement_id` is the agreement whose own area it is; a control
+    area belongs to no agreement (agreements refer to it, several may)."""
 
     area_id: str
     kind: AreaKind
@@ -40,7 +41,8 @@ class Placement:
 
 
 def areas_of(agreement: Agreement) -> list[Area]:
-    """The agreement area and its control areas as placement areas."""
+    """The agreement area and its control areas as placement areas (a control that is another agreement's
+    area comes as a control here; `AreaIndex.from_agreements` keeps one area per id)."""
     main = Area(
         agreement.agreement_id,
         AreaKind.agreement,
@@ -49,7 +51,7 @@ def areas_of(agreement: Agreement) -> list[Area]:
         shape(agreement.geometry.model_dump()),
     )
     controls = [
-        Area(c.area_id, AreaKind.control, agreement.agreement_id, agreement.municipality, shape(c.geometry.model_dump()))
+        Area(c.area_id, AreaKind.control, None, agreement.municipality, shape(c.geometry.model_dump()))
         for c in agreement.control_areas
     ]
     return [main, *controls]
@@ -67,8 +69,13 @@ class AreaIndex:
     @classmethod
     def from_agreements(cls, agreements: Iterable[Agreement], revision: int = 0) -> AreaIndex:
         agreements = list(agreements)
+        # An area is counted once, however many agreements name it; its own agreement's view of it wins.
+        areas: dict[str, Area] = {}
+        for area in (area for a in agreements for area in areas_of(a)):
+            if area.area_id not in areas or area.kind is AreaKind.agreement:
+                areas[area.area_id] = area
         return cls(
-            (area for a in agreements for area in areas_of(a)),
+            areas.values(),
             (site for a in agreements for site in a.sites),
             revision,
         )

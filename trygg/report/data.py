@@ -70,7 +70,8 @@ def load_report_data(conn: psycopg.Connection, agreement_id: str, until: date) -
             "SELECT description, starts_on FROM measures WHERE agreement_id = %s ORDER BY position",
             (agreement_id,))],
         control_names=[r[0] for r in conn.execute(
-            "SELECT name FROM areas WHERE agreement_id = %s AND kind = 'control' ORDER BY name", (agreement_id,))],
+            """SELECT a.name FROM agreement_scopes s JOIN areas a USING (area_id)
+               WHERE s.agreement_id = %s AND s.scope = 'control' ORDER BY a.name""", (agreement_id,))],
         weekly=[],
         blocks={},
     )
@@ -105,9 +106,9 @@ def _blocks(conn: psycopg.Connection, data: ReportData, start: datetime, end: da
     """Incidents per complete 4-week block, agreement area and control areas pooled, aligned on signing."""
     totals: dict[str, dict[int, int]] = {"agreement": defaultdict(int), "control": defaultdict(int)}
     for kind, bucket, n in conn.execute(
-        """SELECT a.kind, c.bucket, sum(c.incidents) FROM incident_counts c JOIN areas a USING (area_id)
-           WHERE a.agreement_id = %s AND a.kind IN ('agreement', 'control') AND c.bucket >= %s AND c.bucket < %s
-           GROUP BY a.kind, c.bucket""",
+        """SELECT s.scope, c.bucket, sum(c.incidents) FROM incident_counts c JOIN agreement_scopes s USING (area_id)
+           WHERE s.agreement_id = %s AND c.bucket >= %s AND c.bucket < %s
+           GROUP BY s.scope, c.bucket""",
         (data.agreement_id, start, end),
     ):
         offset = (bucket.astimezone(STOCKHOLM).date() - data.signed_at).days
