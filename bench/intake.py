@@ -43,7 +43,7 @@ from tests.support import AGREEMENT_A, SITE, WorkerProcess, world_agreements
 from trygg.adapters.agencies import add_agency
 from trygg.adapters.database import connect, upsert_agreements
 from trygg.adapters.kafka import create_topics
-from trygg.localstack.processes import Broker, Postgres, free_port, wait_for_port
+from trygg.localstack.processes import Broker, Postgres, free_port, stop_process, wait_for_port
 from trygg.localstack.processes import settings_env
 from trygg.settings import Settings
 
@@ -145,15 +145,6 @@ def serve(args: list[str], settings: Settings, port: int, log: Path, **env: str)
     return process
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def police_source(seed: int) -> EventSource:
     """Valid events as the Umeå police would send them (source police, in Umeå)."""
     source = EventSource(seed, pool_size=5000)
@@ -207,9 +198,9 @@ def bench_http(settings: Settings, run_dir: Path, batches: int, workers: int, fo
                      f"**{bare_rate:,.0f} events/s**; {stats(base['latencies'])} per batch", "",
                      f"police endpoint = {100 * rate / bare_rate:.0f} % of bare"))
     finally:
-        stop(feed)
+        stop_process(feed, timeout_s=30)
     bench_form(settings, run_dir, form_seconds, bare_port, rows)
-    stop(bare_server)
+    stop_process(bare_server, timeout_s=30)
 
 
 def bench_form(settings: Settings, run_dir: Path, seconds: float, bare_port: int, rows: list) -> None:
@@ -232,7 +223,7 @@ def bench_form(settings: Settings, run_dir: Path, seconds: float, bare_port: int
         bare = run_load({"kind": "form", "base": base_url, "token": link,
                          "post_url": f"http://127.0.0.1:{bare_port}/bare-form", "seconds": seconds})
     finally:
-        stop(form)
+        stop_process(form, timeout_s=30)
     p99 = percentile([x * 1000 for x in real["latencies"]], 99)
     rows.append(("2", f"Form POST at {FORM_RATE:.0f}/s for {seconds:.0f} s (open loop)",
                  f"**{stats(real['latencies'])}**", "p99 < 100 ms " + ("(met)" if p99 < 100 else "(NOT met)"),

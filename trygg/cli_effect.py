@@ -34,6 +34,9 @@ def register(sub: Any) -> None:
     generate.add_argument("--reporting-rise", type=float, default=0.0,
                           help="rise in partner reporting in agreement areas from signing, e.g. 0.2")
     generate.add_argument("--agreements", type=Path, help="agreements GeoJSON (default: the Umeå sample)")
+    generate.add_argument("--survey-change", type=float, metavar="CHANGE",
+                          help="also write survey waves and pulse answers to FILE.surveys.ndjson, with this true "
+                               "change in the share feeling safe from signing, e.g. 0.08 (+8 percentage points)")
     generate.set_defaults(run=_generate)
 
 
@@ -67,6 +70,7 @@ def _generate(_: Settings, args: argparse.Namespace) -> int:
     from trygg.adapters.kafka import event_message
     from trygg.domain.buckets import STOCKHOLM
     from trygg.synthetic import SAMPLE_AGREEMENTS, History, generate, load_sample_agreements, truth_document
+    from trygg.synthetic_surveys import SurveyPlan, perceived_safety_history, survey_truth
 
     try:
         effects = _parse_effects(args.effect)
@@ -75,6 +79,8 @@ def _generate(_: Settings, args: argparse.Namespace) -> int:
         last_day: date = now.astimezone(STOCKHOLM).date()
         history = History(first_day=last_day - timedelta(days=365 * args.years - 1), last_day=last_day,
                           seed=args.seed, effects=effects, reporting_rise=args.reporting_rise)
+        plan = None if args.survey_change is None else SurveyPlan(
+            first_year=history.first_day.year, last_year=last_day.year, seed=args.seed, change=args.survey_change)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -82,8 +88,17 @@ def _generate(_: Settings, args: argparse.Namespace) -> int:
     with args.out.open("wb") as f:
         for event in events:
             f.write(event_message(event)[1] + b"\n")
-    truth_path = args.out.with_name(args.out.name.removesuffix(".ndjson") + ".truth.json")
-    truth_path.write_text(json.dumps(truth_document(agreements, history), ensure_ascii=False, indent=2) + "\n",
-                          encoding="utf-8")
+    stem = args.out.name.removesuffix(".ndjson")
+    truth = truth_document(agreements, history)
+    if plan is not None:
+        surveys = perceived_safety_history(agreements, plan, history.first_day, last_day, imported_at=now)
+        surveys_path = args.out.with_name(stem + ".surveys.ndjson")
+        with surveys_path.open("wb") as f:
+            for survey_event in surveys:
+                f.write(survey_event.model_dump_json().encode() + b"\n")
+        truth["perceived_safety"] = survey_truth(agreements, plan)
+        print(f"wrote {len(surveys)} survey waves and pulse answers to {surveys_path}")
+    truth_path = args.out.with_name(stem + ".truth.json")
+    truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {len(events)} events to {args.out} and the truth to {truth_path}")
     return 0

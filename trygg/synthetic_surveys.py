@@ -62,9 +62,13 @@ class SurveyPlan:
 
 
 def survey_areas(agreements: Sequence[Agreement]) -> list[SurveyArea]:
-    """Every agreement area (with its signing date) and control area of `agreements`."""
-    return [area for a in agreements for area in (SurveyArea(a.agreement_id, a.signed_at),
-                                                  *(SurveyArea(c.area_id, None) for c in a.control_areas))]
+    """Every agreement area (with its signing date) and control area of `agreements`, each once (a control
+    shared by agreements is surveyed once; one that is an agreement's own area changes with that agreement)."""
+    areas = {a.agreement_id: SurveyArea(a.agreement_id, a.signed_at) for a in agreements}
+    for agreement in agreements:
+        for control in agreement.control_areas:
+            areas.setdefault(control.area_id, SurveyArea(control.area_id, None))
+    return list(areas.values())
 
 
 def _stream(seed: int, name: str) -> random.Random:
@@ -129,3 +133,12 @@ def survey_truth(agreements: Sequence[Agreement], plan: SurveyPlan) -> dict[str,
                                         "pulse_share_change": plan.change}
                        for a in agreements},
     }
+
+
+def perceived_safety_history(agreements: Sequence[Agreement], plan: SurveyPlan, first_day: date, last_day: date, *,
+                             imported_at: datetime) -> list[SurveyWaveEvent | PulseAnswerEvent]:
+    """Survey waves fielded and over within [first_day, last_day] and pulse answers on those days: what
+    `trygg generate --survey-change` writes and the `trygg up` demo publishes."""
+    waves = [w for w in survey_waves(survey_areas(agreements), plan, imported_at=imported_at,
+                                     until=last_day + timedelta(days=1)) if w.fielded_from >= first_day]
+    return [*waves, *pulse_answers(agreements, plan, first_day, last_day)]

@@ -9,11 +9,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 
+import httpx
+import psutil
+import psycopg
 import pytest
 
+from tests.integration.test_report_form import post_report
+from tests.support import wait_for
 from trygg.localstack.processes import free_port
 
 
@@ -45,12 +50,10 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
     up = subprocess.Popen([sys.executable, "-m", "trygg.cli", "up"], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, start_new_session=True, preexec_fn=_ignore_sigint)
     output: list[str] = []
-    deadline = time.monotonic() + 240
+    reader = threading.Thread(target=lambda: output.extend(up.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
     try:
-        for line in up.stdout:  # type: ignore[union-attr]
-            output.append(line)
-            if "Press Ctrl-C" in line or time.monotonic() > deadline:
-                break
+        wait_for(lambda: "Press Ctrl-C" in "".join(output) or up.poll() is not None, 240, "trygg up to be ready")
         text = "".join(output)
         assert "Press Ctrl-C" in text, text
         rows = dict(re.findall(r"^(umea-\S+|kommun:umea)\s+\S+\s+(\d+)$", text, re.MULTILINE))
@@ -60,20 +63,49 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
         assert _listening(kafka_port) and _listening(pg_port)
         with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/", timeout=5) as response:
             health = json.load(response)
-        assert health["status"] == "ok" and health["accepted"] == int(rows["kommun:umea"]), health
+        queued = re.search(r"queueing (\d+) synthetic survey waves and (\d+) pulse answers", text)
+        assert queued, text
+        waves, pulses = int(queued[1]), int(queued[2])
+        # Every incident is in the municipality's count; survey waves and pulse answers are accepted events too.
+        assert health["status"] == "ok" and health["accepted"] == int(rows["kommun:umea"]) + waves + pulses, health
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            assert conn.execute("SELECT count(*) FROM survey_waves").fetchone()[0] == waves > 0
+            assert conn.execute("SELECT sum(answers) FROM pulse_counts").fetchone()[0] == pulses > 0
+            # The Ålidhem story on the second outcome: the share feeling safe has an estimate, not too_few.
+            verdicts = conn.execute("SELECT verdict FROM survey_estimates('umea-alidhem') WHERE area_scope = "
+                                    "'agreement'").fetchall()
+            assert verdicts and all(v != "too_few" for (v,) in verdicts), verdicts
         demo_link = re.search(rf"demo link\s+(http://127\.0\.0\.1:{form_port}/r/\S+)", text)
         assert demo_link, text
         with urllib.request.urlopen(demo_link[1], timeout=5) as response:
             assert "ICA Nära Ålidhem" in response.read().decode()
         with urllib.request.urlopen(f"http://127.0.0.1:{police_port}/health", timeout=5) as response:
             assert json.load(response) == {"status": "ok"}
+
+        # A service that dies is restarted and said so; a report made after both deaths is still counted.
+        children = [c for c in psutil.Process(up.pid).children() if c.status() != psutil.STATUS_ZOMBIE]
+        for command in ("worker", "relay"):
+            [child] = [c for c in children if c.cmdline()[-1:] == [command]]
+            child.kill()
+        for name in ("stream processor", "outbox relay"):
+            wait_for(lambda: f"• {name} restarted" in "".join(output), 60, f"the {name} to be restarted")
+            assert f"• {name} exited with -9; restarting in 1 s" in "".join(output)
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            stored = conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0]
+        with httpx.Client(follow_redirects=True) as client:
+            assert "Tack! Rapporten är mottagen" in post_report(client, demo_link[1]).text
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+            wait_for(lambda: conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0] == stored + 1, 90,
+                     "the report to be counted by the restarted processor")
     finally:
         up.send_signal(stop_signal)
         try:
-            rest, _ = up.communicate(timeout=60)
+            up.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(up.pid, signal.SIGKILL)  # leave nothing running for the tests after this one
             raise
+        reader.join(10)
+    rest = "".join(output)
     assert up.returncode == 0, rest
     assert "stopped." in rest
     assert not any(_listening(p) for p in (kafka_port, pg_port, web_port, form_port, police_port)), (

@@ -128,6 +128,14 @@ def test_every_table_has_one_owner_module_in_the_adapters() -> None:
     }
 
 
+def test_only_the_adapters_run_sql() -> None:
+    """Use cases, entry points, the report and the local stack read and write through trygg/adapters (board
+    queries are SQL text for Grafana, never run by the platform)."""
+    runs_sql = re.compile(r"\.execute(?:many)?\(")
+    assert sorted(name for name, path in MODULES.items()
+                  if not name.startswith("trygg.adapters") and runs_sql.search(path.read_text(encoding="utf-8"))) == []
+
+
 def test_functions_are_defined_only_in_repeatable_files() -> None:
     """Versioned migrations from REPEATABLE_SINCE on define no function: its one current definition is in
     migrations/repeatable/, so reading it never means replaying history."""

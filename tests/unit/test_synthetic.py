@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from schemas import Agreement, Category, IncidentEvent, SourceKind
+from schemas import Agreement, Category, IncidentEvent, Rejection, SourceKind
+from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
 from trygg.cli import main
 from trygg.domain.buckets import STOCKHOLM
 from trygg.domain.placement import AreaIndex
+from trygg.domain.surveys import validate_perceived_safety
 from trygg.synthetic import History, generate, load_sample_agreements, true_effects
+from trygg.synthetic_surveys import survey_areas
 
 FIRST, LAST = date(2023, 1, 1), date(2025, 12, 31)
 
@@ -116,3 +119,41 @@ def test_generate_command_writes_events_and_truth(tmp_path, capsys) -> None:  # 
     assert alidhem["categories"]["shoplifting"]["rate_ratio"] == 0.5
     assert alidhem["categories"]["theft"]["rate_ratio"] == pytest.approx(0.7)
     assert main(["generate", "--out", str(out), "--effect", "nonsense=-0.3"]) == 2
+
+
+def test_generate_command_writes_survey_waves_and_pulse_answers_with_their_truth(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "history.ndjson"
+    assert main(["generate", "--out", str(out), "--years", "3", "--seed", "3", "--survey-change", "0.08"]) == 0
+    agreements = load_sample_agreements()
+    areas = {a.agreement_id for a in agreements} | {c.area_id for a in agreements for c in a.control_areas}
+    sites = {s.site_id for a in agreements for s in a.sites}
+    now = datetime.now(UTC)
+    parsed = [validate_perceived_safety(line.encode(), now=now, known_areas=areas, known_sites=sites)
+              for line in (tmp_path / "history.surveys.ndjson").read_text(encoding="utf-8").splitlines()]
+    assert not [p for p in parsed if isinstance(p, Rejection)]
+    today = now.astimezone(STOCKHOLM).date()
+    first = today - timedelta(days=365 * 3 - 1)
+    marches = [y for y in range(first.year, today.year + 1) if date(y, 3, 2) >= first and date(y, 3, 29) < today]
+    waves = [p for p in parsed if isinstance(p, SurveyWaveEvent)]
+    assert sorted((w.area_id, w.wave) for w in waves) == sorted((a, str(y)) for a in areas for y in marches)
+    pulses = [p for p in parsed if isinstance(p, PulseAnswerEvent)]
+    assert len(pulses) > 1000 and all(first <= p.day <= today for p in pulses)
+    assert {p.site_id for p in pulses} == sites
+    truth = json.loads((tmp_path / "history.truth.json").read_text(encoding="utf-8"))
+    assert truth["perceived_safety"]["agreements"]["umea-alidhem"]["share_change"] == 0.08
+    assert "survey waves and pulse answers" in capsys.readouterr().out
+
+
+def test_a_shared_control_area_is_generated_once() -> None:
+    alidhem, teg, _ = load_sample_agreements()
+    shared = teg.model_copy(update={"control_areas": alidhem.control_areas})
+    history = History(first_day=FIRST, last_day=LAST, seed=5)
+    control = alidhem.control_areas[0].area_id
+
+    def in_control(agreements: list[Agreement]) -> list[IncidentEvent]:
+        index = AreaIndex.from_agreements(agreements)
+        return [e for e in generate(agreements, history) if control in index.place(e).area_ids]
+
+    assert in_control([alidhem, shared]) == in_control([alidhem])
+    assert [a.area_id for a in survey_areas([alidhem, shared])] == [
+        alidhem.agreement_id, teg.agreement_id, *(c.area_id for c in alidhem.control_areas)]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import ConnectionPool
 from shapely.geometry import Point, shape
 
@@ -35,6 +36,13 @@ _CONNECTION = {"autocommit": True, "options": "-c TimeZone=UTC"}
 def connect(url: str) -> psycopg.Connection:
     """Open one autocommit connection in UTC (for commands and tests that need a single one)."""
     return psycopg.connect(url, **_CONNECTION)
+
+
+def ensure_database(server_url: str, name: str) -> None:
+    """Create database `name` on the server of `server_url` (a maintenance database) unless it exists."""
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def pool(url: str, *, max_size: int, name: str, timeout_s: float = 3.0) -> ConnectionPool:

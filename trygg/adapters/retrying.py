@@ -2,8 +2,9 @@
 
 Only an outage is retried: the database or the broker not answering, Grafana still starting. Anything else
 (a bug, a constraint the data breaks, bad configuration, a 4xx) propagates at once, so the process stops
-loudly and its supervisor (docker-compose `restart: unless-stopped`, `trygg up` for the worker) starts it
-again, instead of a loop retrying a programming error forever at warning level.
+loudly and its supervisor (docker-compose `restart: unless-stopped`; in `trygg up`,
+trygg/localstack/supervisor.py) starts it again, instead of a loop retrying a programming error forever at
+warning level.
 """
 
 from __future__ import annotations

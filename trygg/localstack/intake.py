@@ -20,15 +20,6 @@ def start_form(settings: Settings, log_path: Path) -> subprocess.Popen:
     return process
 
 
-def start_intake(settings: Settings, state: Path) -> list[subprocess.Popen]:
-    """`trygg up`: start the relay and the report form, logging into the state directory."""
-    relay = start_relay(settings, state / "relay.log")
-    print(f"• outbox relay started (log: {state / 'relay.log'})")
-    form = start_form(settings, state / "form.log")
-    print(f"• report form started on http://{settings.form_host}:{settings.form_port}/ (log: {state / 'form.log'})")
-    return [relay, form]
-
-
 def print_intake(settings: Settings, *, demo: bool) -> None:
     """`trygg up`: where the form is, and (with the demo data) a personal link of a demo partner."""
     from trygg.app.partner_links import issue_link
@@ -37,13 +28,3 @@ def print_intake(settings: Settings, *, demo: bool) -> None:
     if demo:
         url = issue_link(settings, "umea-alidhem", "ica-alidhem", [])
         print(f"  demo link         {url}   (ICA Nära Ålidhem; new on every start)")
-
-
-def stop_intake(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from trygg.localstack.processes import _stop, free_port, wait_for_port
+from trygg.localstack.processes import free_port, stop_process, wait_for_port
 
 PGLITE_DIR = Path(__file__).resolve().parents[2] / "deploy" / "pglite"
 NODE_MAJOR = 20  # what the PGlite TimescaleDB build was checked with
@@ -107,4 +107,4 @@ class PGlite:
 
     def stop(self) -> None:
         """SIGTERM: the server closes the client socket and flushes the data directory."""
-        _stop(self.process, signal.SIGTERM, timeout_s=30)
+        stop_process(self.process, signal.SIGTERM, timeout_s=30)

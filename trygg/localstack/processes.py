@@ -60,7 +60,8 @@ def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen | None 
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout_s} s")
 
 
-def _stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout_s: float = 15) -> None:
+def stop_process(process: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout_s: float = 15) -> None:
+    """Send `sig` to a running process and wait for it; SIGKILL when it has not exited after `timeout_s`."""
     if process is None or process.poll() is not None:
         return
     process.send_signal(sig)
@@ -98,7 +99,7 @@ class Broker:
         return self
 
     def stop(self) -> None:
-        _stop(self.process)
+        stop_process(self.process)
 
 
 def _pg_bin(name: str) -> str:
@@ -173,12 +174,10 @@ class Postgres:
             time.sleep(0.1)
 
     def _ensure_database(self) -> None:
-        import psycopg
+        from trygg.adapters.database import ensure_database
 
-        with psycopg.connect(self.url(database="postgres"), autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,)).fetchone():
-                conn.execute(f'CREATE DATABASE "{self.database}"')
+        ensure_database(self.url(database="postgres"), self.database)
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT): active transactions roll back, committed data stays."""
-        _stop(self.process, signal.SIGINT, timeout_s=30)
+        stop_process(self.process, signal.SIGINT, timeout_s=30)

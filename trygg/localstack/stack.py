@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -38,11 +38,13 @@ def wait_until_counted(settings: Settings, expected_events: int, timeout_s: floa
 
 
 def _load_demo(settings: Settings) -> None:
+    from schemas.survey import SurveyWaveEvent
     from trygg.adapters.kafka import publish_events
     from trygg.app.counts import counts_table
     from trygg.app.load_agreements import load_agreements_file
     from trygg.app.render_report import render_report
-    from trygg.demo import SAMPLE_AGREEMENTS, demo_events, load_sample_agreements
+    from trygg.app.surveys import queue_perceived_safety
+    from trygg.demo import SAMPLE_AGREEMENTS, demo_events, demo_perceived_safety, load_sample_agreements
 
     print(f"• loading sample agreements for Umeå from {SAMPLE_AGREEMENTS}")
     print("  " + load_agreements_file(settings, SAMPLE_AGREEMENTS))
@@ -53,7 +55,12 @@ def _load_demo(settings: Settings) -> None:
     print(f"• publishing {len(events)} synthetic incident reports ({days // 30} months) to "
           f"{settings.topic_incidents_reported}")
     publish_events(settings, events)
-    wait_until_counted(settings, len(events))
+    safety = demo_perceived_safety(agreements, now=now, days=days)
+    queue_perceived_safety(settings, safety)
+    waves = sum(isinstance(e, SurveyWaveEvent) for e in safety)
+    print(f"• queueing {waves} synthetic survey waves and {len(safety) - waves} pulse answers for "
+          f"{settings.topic_surveys_reported} (the relay publishes them)")
+    wait_until_counted(settings, len(events) + len(safety))
     print(counts_table(settings))
     print("• report for Ålidhem (for partners without Grafana):")
     report = render_report(settings, "umea-alidhem")
@@ -65,20 +72,21 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
     """Start broker, database, migrations, topics and the processor; optionally the demo; stop all on Ctrl-C."""
     from trygg.adapters.kafka import create_topics
     from trygg.app.migrate import migrate_database
-    from trygg.localstack.intake import print_intake, start_intake, stop_intake
+    from trygg.localstack.intake import print_intake, start_form, start_relay
     from trygg.localstack.police import start_police_feed
+    from trygg.localstack.supervisor import Supervisor
 
     # Stop on Ctrl-C and on SIGTERM alike, also when started with SIGINT ignored (a shell's background job
     # inherits that, and Python then never turns Ctrl-C into KeyboardInterrupt).
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, signal.default_int_handler)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each line at once, also into a pipe
     state = settings.state_dir.resolve()
     state.mkdir(parents=True, exist_ok=True)
     broker = Broker(state / "broker.log", port=_local_port(settings.kafka_bootstrap_servers))
     db_url = urlsplit(settings.database_url)
     postgres = Postgres(state / "pgdata", port=_local_port(settings.database_url), database=db_url.path.lstrip("/"))
-    worker: subprocess.Popen | None = None
-    intake: list[subprocess.Popen] = []
+    services = Supervisor()
     try:
         print(f"• starting Kafka-protocol broker (Tansu) on {broker.bootstrap}")
         broker.start()
@@ -87,10 +95,16 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
         _, applied = migrate_database(settings)
         print(f"• migrations applied: {', '.join(m.path.name for m in applied) or 'none pending'}")
         create_topics(settings)
-        worker = start_command(settings, "worker", state / "worker.log")
-        print(f"• stream processor started (log: {state / 'worker.log'})")
-        intake = start_intake(settings, state)
-        intake.append(start_police_feed(settings, state))
+        logs = {name: state / f"{name}.log" for name in ("worker", "relay", "form", "police-feed")}
+        services.add("stream processor", lambda: start_command(settings, "worker", logs["worker"]), logs["worker"])
+        print(f"• stream processor started (log: {logs['worker']})")
+        services.add("outbox relay", lambda: start_relay(settings, logs["relay"]), logs["relay"])
+        print(f"• outbox relay started (log: {logs['relay']})")
+        services.add("report form", lambda: start_form(settings, logs["form"]), logs["form"])
+        print(f"• report form started on http://{settings.form_host}:{settings.form_port}/ (log: {logs['form']})")
+        services.add("police feed", lambda: start_police_feed(settings, logs["police-feed"]), logs["police-feed"])
+        print(f"• police feed started on http://{settings.police_feed_host}:{settings.police_feed_port}/v1/incidents "
+              f"(agencies: trygg agencies add|list|revoke; log: {logs['police-feed']})")
         if demo:
             _load_demo(settings)
         print()
@@ -101,22 +115,15 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
         if settings.processor_web_port:
             print(f"  processor health  http://127.0.0.1:{settings.processor_web_port}/")
         print_intake(settings, demo=demo)
-        print("Press Ctrl-C to stop.")
-        while worker.poll() is None:
+        print("Press Ctrl-C to stop. A service that dies is restarted (said here).")
+        while True:
+            services.check()
             time.sleep(0.5)
-        print(f"the stream processor exited with {worker.returncode}; see {state / 'worker.log'}")
-        return 1
     except KeyboardInterrupt:
         print("\nstopping…")
         return 0
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        stop_intake(intake)
+        services.stop()
         postgres.stop()
         broker.stop()
         print("stopped.")

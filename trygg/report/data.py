@@ -1,4 +1,5 @@
-"""What a report shows, read from the database: agreement metadata, counts and the effect functions.
+"""What a report shows, read through trygg.adapters.read_model: agreement metadata, counts and the effect
+functions.
 
 Only counts, agreement metadata, the effect functions of migrations/0006_effect.sql and the perceived-safety
 functions of 0013_perceived_safety.sql are read — never events or free text — so a report can be made with
@@ -13,9 +14,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from schemas.survey import PRIMARY_QUESTION
+from trygg.adapters import read_model
 from trygg.domain.buckets import STOCKHOLM
 
 WINDOW_DAYS = 365  # the effect functions' default windows: a year on each side, so seasons cancel
@@ -56,63 +57,38 @@ def _midnight(day: date) -> datetime:
 
 def load_report_data(conn: psycopg.Connection, agreement_id: str, until: date) -> ReportData:
     """Everything the report shows for one agreement; raises LookupError for an unknown agreement."""
-    row = conn.execute(
-        "SELECT name, municipality, signed_at FROM agreements WHERE agreement_id = %s", (agreement_id,)
-    ).fetchone()
-    if row is None:
+    record = read_model.agreement_record(conn, agreement_id)
+    if record is None:
         raise LookupError(f"no agreement {agreement_id!r}")
-    name, municipality, signed_at = row
+    name, municipality, signed_at = record
     data = ReportData(
         agreement_id=agreement_id, name=name, municipality=municipality, signed_at=signed_at, until=until,
-        partners=[tuple(r) for r in conn.execute(
-            "SELECT name, role FROM partners WHERE agreement_id = %s ORDER BY role, name", (agreement_id,))],
-        measures=[tuple(r) for r in conn.execute(
-            "SELECT description, starts_on FROM measures WHERE agreement_id = %s ORDER BY position",
-            (agreement_id,))],
-        control_names=[r[0] for r in conn.execute(
-            """SELECT a.name FROM agreement_scopes s JOIN areas a USING (area_id)
-               WHERE s.agreement_id = %s AND s.scope = 'control' ORDER BY a.name""", (agreement_id,))],
-        weekly=[],
-        blocks={},
+        partners=read_model.partners_of(conn, agreement_id), measures=read_model.measures_of(conn, agreement_id),
+        control_names=read_model.control_area_names(conn, agreement_id), weekly=[], blocks={},
     )
     start, end = _midnight(data.window_start), _midnight(data.window_end)
-    weekly = {
-        bucket.astimezone(STOCKHOLM).date(): int(n) for bucket, n in conn.execute(
-            """SELECT bucket, sum(incidents) FROM incident_counts_weekly
-               WHERE area_id = %s AND bucket >= %s AND bucket < %s GROUP BY bucket""",
-            (agreement_id, start, end))
-    }
+    weekly = {bucket.astimezone(STOCKHOLM).date(): n
+              for bucket, n in read_model.weekly_incidents(conn, agreement_id, start, end)}
     # A week without incidents has no row; it is a 0 on the chart, not a gap.
     monday = data.window_start + timedelta(days=-data.window_start.weekday() % 7)
     data.weekly = [(monday + timedelta(weeks=k), weekly.get(monday + timedelta(weeks=k), 0))
                    for k in range(max(0, (data.window_end - monday).days + 6) // 7)]
-    data.blocks = _blocks(conn, data, start, end)
-    with conn.cursor(row_factory=dict_row) as cur:
-        data.effects = cur.execute(
-            "SELECT * FROM effect_estimates(%s, p_until => %s)", (agreement_id, until)).fetchall()
-        data.police_effects = cur.execute(
-            "SELECT * FROM effect_estimates(%s, 'police', p_until => %s)", (agreement_id, until)).fetchall()
-        data.activity = cur.execute(
-            "SELECT * FROM reporting_activity(%s, p_until => %s)", (agreement_id, until)).fetchall()
-        data.safety = cur.execute(
-            "SELECT * FROM survey_estimates(%s, p_until => %s)", (agreement_id, until)).fetchall()
-        data.safety_waves = cur.execute(
-            "SELECT * FROM survey_wave_shares(%s, %s) WHERE fielded_until < %s",
-            (agreement_id, PRIMARY_QUESTION, until)).fetchall()
+    data.blocks = _blocks(data, read_model.daily_incidents_per_scope(conn, agreement_id, start, end))
+    days = (WINDOW_DAYS, WINDOW_DAYS, 0)
+    data.effects = read_model.effect_estimates(conn, agreement_id, None, *days, until=until)
+    data.police_effects = read_model.effect_estimates(conn, agreement_id, "police", *days, until=until)
+    data.activity = read_model.reporting_activity(conn, agreement_id, *days, until=until)
+    data.safety = read_model.survey_estimates(conn, agreement_id, *days, until=until)
+    data.safety_waves = read_model.survey_wave_shares(conn, agreement_id, PRIMARY_QUESTION, until)
     return data
 
 
-def _blocks(conn: psycopg.Connection, data: ReportData, start: datetime, end: datetime) -> dict[str, list]:
+def _blocks(data: ReportData, daily: list[tuple[str, datetime, int]]) -> dict[str, list]:
     """Incidents per complete 4-week block, agreement area and control areas pooled, aligned on signing."""
     totals: dict[str, dict[int, int]] = {"agreement": defaultdict(int), "control": defaultdict(int)}
-    for kind, bucket, n in conn.execute(
-        """SELECT s.scope, c.bucket, sum(c.incidents) FROM incident_counts c JOIN agreement_scopes s USING (area_id)
-           WHERE s.agreement_id = %s AND c.bucket >= %s AND c.bucket < %s
-           GROUP BY s.scope, c.bucket""",
-        (data.agreement_id, start, end),
-    ):
+    for scope, bucket, n in daily:
         offset = (bucket.astimezone(STOCKHOLM).date() - data.signed_at).days
-        totals[kind][offset // BLOCK_DAYS] += int(n)
+        totals[scope][offset // BLOCK_DAYS] += n
     first = -(WINDOW_DAYS // BLOCK_DAYS)
     last = (data.window_end - data.signed_at).days // BLOCK_DAYS  # exclusive: only complete blocks
     return {
