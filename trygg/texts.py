@@ -304,6 +304,114 @@ REPORT: dict[str, Text] = {
     "per_reporter_axis": ("Rapporter per aktiv rapportör", "Reports per active reporter"),
 }
 
+# --- the Grafana boards (trygg dashboards build) --------------------------------------------------------
+
+# The Grafana boards' titles, descriptions and variable labels, and the column, series and cell words their
+# queries return (trygg.boards.queries). The boards are shown in Swedish.
+BOARD: dict[str, Text] = {
+    # Dashboards, rows and annotations.
+    "agreement_board": ("Trygghetsöverenskommelse: före och efter", "Safety agreement: before and after"),
+    "municipality_board": ("Kommunöversikt: alla överenskommelser", "Municipality overview: all agreements"),
+    "health_board": ("Pipeline: hälsa", "Pipeline: health"),
+    "safety_row": ("Trygghet", "Perceived safety"),
+    "annotations": ("Undertecknad och åtgärder", "Signing and measures"),
+    "signed_event": ("Överenskommelsen undertecknades", "The agreement was signed"),
+    "signed_tag": ("överenskommelse", "agreement"),
+    "measure_event": ("Åtgärd", "Measure"),
+    "measure_tag": ("åtgärd", "measure"),
+    # Variable labels, also the names of the columns showing the same thing.
+    "agreement": ("Överenskommelse", "Agreement"),
+    "category": ("Kategori", "Category"),
+    "source": ("Källa", "Source"),
+    "municipality": ("Kommun", "Municipality"),
+    # The agreement board's panels.
+    "headline_title": ("Förändring sedan undertecknandet (95 % konfidensintervall)",
+                       "Change since the signing (95 % confidence interval)"),
+    "headline_description": ("Händelser per 30 dagar efter jämfört med före, i området och jämfört med "
+                             "kontrollområdena. Intervallet visar osäkerheten; se bedömningen.",
+                             "Incidents per 30 days after compared with before, in the area and compared with the "
+                             "control areas. The interval shows the uncertainty; see the verdict."),
+    "effect_title": ("Effekt per kategori", "Effect per category"),
+    "weekly_title": ("Händelser per vecka och kategori", "Incidents per week and category"),
+    "before_after_title": ("Före och efter (händelser per 30 dagar)", "Before and after (incidents per 30 days)"),
+    "area_vs_control_title": ("Området jämfört med kontrollområdena (index, före = 100)",
+                              "The area compared with the control areas (index, before = 100)"),
+    "reporting_title": ("Rapporteringsaktivitet per källa", "Reporting activity per source"),
+    "reporting_description": ("Fler aktiva rapportörer efter undertecknandet kan dölja en verklig minskning.",
+                              "More active reporters after the signing can hide a real decrease."),
+    "police_vs_all_title": ("Endast polisens siffror jämfört med alla källor",
+                            "Police figures only compared with all sources"),
+    "map_title": ("Händelser per ruta (ca 250 m; rutor med färre än 3 visas inte)",
+                  "Incidents per grid square (about 250 m; squares with fewer than 3 are not shown)"),
+    "safety_table_title": ("Trygghet: andel som känner sig trygga, före och efter (95 % konfidensintervall)",
+                           "Perceived safety: share feeling safe, before and after (95 % confidence interval)"),
+    "safety_table_description": ("Enkätsvar (trygghetsmätning) i området och i kontrollområdena. Andelar från "
+                                 "färre svarande än tröskeln visas inte; för få svarande ger ingen bedömning.",
+                                 "Survey answers (safety survey) in the area and in the control areas. Shares "
+                                 "from fewer respondents than the threshold are not shown; too few respondents "
+                                 "give no verdict."),
+    "safety_waves_title": ("Andel trygga per enkätomgång, området och kontrollområdena (%, med 95 % KI)",
+                           "Share feeling safe per survey wave, the area and the control areas (%, with 95 % CI)"),
+    # {question} is the form's own wording of the pulse question (FORM["pulse_legend"]).
+    "pulse_title": ("Pulsfrågan i rapportformuläret: {question} (per månad)",
+                    "The report form's pulse question: {question} (per month)"),
+    "pulse_description": ("Svar 1–5 från partnernas platser; andel och medel visas först vid tillräckligt "
+                          "många svar.",
+                          "Answers 1–5 from the partners' places; share and mean are only shown once there are "
+                          "enough answers."),
+    # The municipality overview's panels.
+    "overview_title": ("Effekt per överenskommelse (alla kategorier, 365 dagar före och efter)",
+                       "Effect per agreement (all categories, 365 days before and after)"),
+    "trend_title": ("Händelser per månad i varje överenskommelseområde", "Incidents per month in each agreement area"),
+    # The pipeline health board's panels (operators).
+    "ingest_title": ("Lagrade händelser per intervall och källa", "Stored events per interval and source"),
+    "rejected_title": ("Avvisade händelser per orsak", "Rejected events per reason"),
+    "delay_title": ("Fördröjning från händelse till lagring (median och 95:e percentil)",
+                    "Delay from event to storage (median and 95th percentile)"),
+    "last_event_title": ("Senaste händelse per källa", "Latest event per source"),
+    # Column and series names the queries return.
+    "comparison": ("Jämförelse", "Comparison"),
+    "in_area": ("I området", "In the area"),
+    "vs_control_areas": ("Jämfört med kontrollområdena", "Compared with the control areas"),
+    "change": ("Förändring (95 % KI)", "Change (95 % CI)"),
+    "change_in_area": ("Förändring i området (95 % KI)", "Change in the area (95 % CI)"),
+    "verdict": ("Bedömning", "Verdict"),
+    "change_vs_control": ("Jämfört med kontroll (95 % KI)", "Compared with control (95 % CI)"),
+    "verdict_vs_control": ("Bedömning mot kontroll", "Verdict against control"),
+    "before": ("Före", "Before"),
+    "after": ("Efter", "After"),
+    "before_per_30d": ("Före per 30 dagar", "Before per 30 days"),
+    "after_per_30d": ("Efter per 30 dagar", "After per 30 days"),
+    "before_per_30d_bar": ("Före (per 30 dagar)", "Before (per 30 days)"),
+    "after_per_30d_bar": ("Efter (per 30 dagar)", "After (per 30 days)"),
+    "area": ("Området", "The area"),
+    "control_areas": ("Kontrollområdena", "The control areas"),
+    "period": ("Period", "Period"),
+    "active_reporters": ("Aktiva rapportörer", "Active reporters"),
+    "reports": ("Rapporter", "Reports"),
+    "reports_per_reporter": ("Rapporter per aktiv rapportör", "Reports per active reporter"),
+    "sources": ("Källor", "Sources"),
+    "incidents": ("Händelser", "Incidents"),
+    "question": ("Fråga", "Question"),
+    "safe_before": ("Trygga före (%)", "Safe before (%)"),
+    "safe_after": ("Trygga efter (%)", "Safe after (%)"),
+    "ci_low": ("95 % KI nedre", "95 % CI lower"),
+    "ci_high": ("95 % KI övre", "95 % CI upper"),
+    "answers": ("Svar", "Answers"),
+    "share_safe": ("Trygga (4–5), %", "Safe (4–5), %"),
+    "mean_answer": ("Medel (1–5)", "Mean (1–5)"),
+    "signed": ("Undertecknad", "Signed"),
+    "safety_in_area": ("Trygghet i området (95 % KI)", "Perceived safety in the area (95 % CI)"),
+    "delay_median": ("median", "median"),
+    "delay_p95": ("p95", "p95"),
+    "last_stored": ("Senast lagrad", "Last stored"),
+    "last_occurred": ("Senaste händelsen inträffade", "Latest event occurred"),
+    # Words inside the cells: "-23 % (95 % KI -40 % till -2 %)", "+8 procentenheter (95 % KI +2 till +14)".
+    "ci": ("95 % KI", "95 % CI"),
+    "to": ("till", "to"),
+    "percentage_points": ("procentenheter", "percentage points"),
+}
+
 
 def pick(entry: Text, lang: str = "sv") -> str:
     """The entry in `lang` ('sv' or 'en'; anything else gives Swedish)."""

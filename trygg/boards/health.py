@@ -7,28 +7,29 @@ from grafana_foundation_sdk.builders import table, timeseries
 
 from trygg.boards import queries as q
 from trygg.boards.sdk import DATASOURCE, Sql
+from trygg.texts import BOARD, text
 
 UID = "trygg-pipeline-health"
 
 
 def board() -> db.Dashboard:
     return (
-        db.Dashboard("Pipeline: hälsa").uid(UID).tags(["trygg", "drift"])
+        db.Dashboard(text(BOARD, "health_board")).uid(UID).tags(["trygg", "drift"])
         .timezone("Europe/Stockholm").time("now-24h", "now").refresh("1m")
         .with_panel(
-            timeseries.Panel().title("Lagrade händelser per intervall och källa").datasource(DATASOURCE)
+            timeseries.Panel().title(text(BOARD, "ingest_title")).datasource(DATASOURCE)
             .with_target(Sql(q.INGEST)).height(8).span(12)
         )
         .with_panel(
-            timeseries.Panel().title("Avvisade händelser per orsak").datasource(DATASOURCE)
+            timeseries.Panel().title(text(BOARD, "rejected_title")).datasource(DATASOURCE)
             .with_target(Sql(q.REJECTED)).height(8).span(12)
         )
         .with_panel(
-            timeseries.Panel().title("Fördröjning från händelse till lagring (median och 95:e percentil)")
+            timeseries.Panel().title(text(BOARD, "delay_title"))
             .datasource(DATASOURCE).with_target(Sql(q.DELAY)).unit("s").height(8).span(12)
         )
         .with_panel(
-            table.Panel().title("Senaste händelse per källa").datasource(DATASOURCE)
+            table.Panel().title(text(BOARD, "last_event_title")).datasource(DATASOURCE)
             .with_target(Sql(q.LAST_EVENT)).unit("dateTimeFromNow").height(8).span(12)
         )
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from schemas import SourceKind
 from schemas.survey import PRIMARY_QUESTION
 from trygg import texts
+from trygg.texts import BOARD
 
 ALL_SOURCES = "*"  # the $source option meaning "every source" (the effect functions take NULL for it)
 
@@ -50,8 +51,9 @@ def _pct(ratio: str) -> str:
 
 def change_text(ratio: str, low: str, high: str) -> str:
     """"-23 % (95 % KI -40 % till -2 %)": a change never without its interval."""
+    ci, to = texts.text(BOARD, "ci"), texts.text(BOARD, "to")
     return (f"CASE WHEN ({ratio}) IS NULL OR ({low}) IS NULL OR ({high}) IS NULL THEN '–' "
-            f"ELSE concat({_pct(ratio)}, ' (95 % KI ', {_pct(low)}, ' till ', {_pct(high)}, ')') END")
+            f"ELSE concat({_pct(ratio)}, ' ({ci} ', {_pct(low)}, ' {to} ', {_pct(high)}, ')') END")
 
 
 def verdict_text(verdict: str) -> str:
@@ -61,6 +63,11 @@ def verdict_text(verdict: str) -> str:
 
 def source_filter(column: str) -> str:
     return "(${source:sqlstring} = '" + ALL_SOURCES + "' OR " + column + " = ${source:sqlstring})"
+
+
+def _by_scope(scope: str, agreement: str, control: str) -> str:
+    """The BOARD wording `agreement` for a row of the agreement's own area, else `control`."""
+    return f"CASE {scope} WHEN 'agreement' THEN '{texts.text(BOARD, agreement)}' ELSE '{texts.text(BOARD, control)}' END"
 
 
 EFFECT = "effect_estimates(${agreement:sqlstring}, NULLIF(${source:sqlstring}, '" + ALL_SOURCES + "'))"
@@ -82,21 +89,21 @@ VAR_MUNICIPALITY = Query(
 
 ANNOTATIONS = Query(
     "annotations",
-    """SELECT (a.signed_at::timestamp AT TIME ZONE 'Europe/Stockholm') AS time,
-       'Överenskommelsen undertecknades' AS text, 'överenskommelse' AS tags
-FROM agreements a WHERE a.agreement_id = ${agreement:sqlstring}
+    f"""SELECT (a.signed_at::timestamp AT TIME ZONE 'Europe/Stockholm') AS time,
+       '{texts.text(BOARD, 'signed_event')}' AS text, '{texts.text(BOARD, 'signed_tag')}' AS tags
+FROM agreements a WHERE a.agreement_id = ${{agreement:sqlstring}}
 UNION ALL
-SELECT (m.starts_on::timestamp AT TIME ZONE 'Europe/Stockholm'), concat('Åtgärd: ', m.description), 'åtgärd'
-FROM measures m WHERE m.agreement_id = ${agreement:sqlstring}
+SELECT (m.starts_on::timestamp AT TIME ZONE 'Europe/Stockholm'), concat('{texts.text(BOARD, 'measure_event')}: ', m.description), '{texts.text(BOARD, 'measure_tag')}'
+FROM measures m WHERE m.agreement_id = ${{agreement:sqlstring}}
 ORDER BY 1, 2""",
 )
 
 HEADLINE = Query(
     "headline",
-    f"""SELECT CASE e.area_scope WHEN 'agreement' THEN 'I området' ELSE 'Jämfört med kontrollområdena' END
-         AS "Jämförelse",
-       {change_text('e.rate_ratio', 'e.ci_low', 'e.ci_high')} AS "Förändring (95 % KI)",
-       {verdict_text('e.verdict')} AS "Bedömning"
+    f"""SELECT {_by_scope('e.area_scope', 'in_area', 'vs_control_areas')}
+         AS "{texts.text(BOARD, 'comparison')}",
+       {change_text('e.rate_ratio', 'e.ci_low', 'e.ci_high')} AS "{texts.text(BOARD, 'change')}",
+       {verdict_text('e.verdict')} AS "{texts.text(BOARD, 'verdict')}"
 FROM {EFFECT} e
 WHERE e.category IS NULL AND e.area_scope IN ('agreement', 'relative')
 ORDER BY e.area_scope""",
@@ -110,22 +117,22 @@ def _scoped(column: str, scope: str) -> str:
 # The area's change and the change against its control areas, each with its interval and verdict (the effect
 # table and the overview show the same four columns).
 _CHANGE_COLUMNS = f"""       {change_text(_scoped('e.rate_ratio', 'agreement'), _scoped('e.ci_low', 'agreement'),
-                    _scoped('e.ci_high', 'agreement'))} AS "Förändring i området (95 % KI)",
-       {verdict_text(_scoped('e.verdict', 'agreement'))} AS "Bedömning",
+                    _scoped('e.ci_high', 'agreement'))} AS "{texts.text(BOARD, 'change_in_area')}",
+       {verdict_text(_scoped('e.verdict', 'agreement'))} AS "{texts.text(BOARD, 'verdict')}",
        {change_text(_scoped('e.rate_ratio', 'relative'), _scoped('e.ci_low', 'relative'),
-                    _scoped('e.ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
-       {verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll\""""
+                    _scoped('e.ci_high', 'relative'))} AS "{texts.text(BOARD, 'change_vs_control')}",
+       {verdict_text(_scoped('e.verdict', 'relative'))} AS "{texts.text(BOARD, 'verdict_vs_control')}\""""
 
 
 EFFECT_TABLE = Query(
     "effect_table",
-    f"""SELECT c.label_sv AS "Kategori",
-       {suppressed(_scoped('e.before_incidents', 'agreement'))} AS "Före",
-       {suppressed(_scoped('e.after_incidents', 'agreement'))} AS "Efter",
+    f"""SELECT c.label_sv AS "{texts.text(BOARD, 'category')}",
+       {suppressed(_scoped('e.before_incidents', 'agreement'))} AS "{texts.text(BOARD, 'before')}",
+       {suppressed(_scoped('e.after_incidents', 'agreement'))} AS "{texts.text(BOARD, 'after')}",
        {_rate(_scoped('e.before_per_30d', 'agreement'), _scoped('e.before_incidents', 'agreement'))}
-         AS "Före per 30 dagar",
+         AS "{texts.text(BOARD, 'before_per_30d')}",
        {_rate(_scoped('e.after_per_30d', 'agreement'), _scoped('e.after_incidents', 'agreement'))}
-         AS "Efter per 30 dagar",
+         AS "{texts.text(BOARD, 'after_per_30d')}",
 {_CHANGE_COLUMNS}
 FROM {EFFECT} e JOIN categories c ON c.category = e.category
 WHERE e.category IN (${{category:sqlstring}})
@@ -146,9 +153,9 @@ ORDER BY 1, 2""",
 
 BEFORE_AFTER = Query(
     "before_after",
-    f"""SELECT c.label_sv AS "Kategori",
-       {_rate('e.before_per_30d', 'e.before_incidents')} AS "Före (per 30 dagar)",
-       {_rate('e.after_per_30d', 'e.after_incidents')} AS "Efter (per 30 dagar)"
+    f"""SELECT c.label_sv AS "{texts.text(BOARD, 'category')}",
+       {_rate('e.before_per_30d', 'e.before_incidents')} AS "{texts.text(BOARD, 'before_per_30d_bar')}",
+       {_rate('e.after_per_30d', 'e.after_incidents')} AS "{texts.text(BOARD, 'after_per_30d_bar')}"
 FROM {EFFECT} e JOIN categories c ON c.category = e.category
 WHERE e.area_scope = 'agreement' AND e.category IN (${{category:sqlstring}})
 ORDER BY c.position""",
@@ -177,7 +184,7 @@ AREA_VS_CONTROL = Query(
     GROUP BY mo.kind
 )
 SELECT mo.bucket AS time,
-       CASE mo.kind WHEN 'agreement' THEN 'Området' ELSE 'Kontrollområdena' END AS metric,
+       {_by_scope('mo.kind', 'area', 'control_areas')} AS metric,
        round((100 * mo.incidents / b.mean_month)::numeric, 1) AS value
 FROM monthly mo JOIN base b ON b.kind = mo.kind AND b.mean_month > 0
 WHERE $__timeFilter(mo.bucket)
@@ -187,11 +194,11 @@ ORDER BY 1, 2""",
 
 REPORTING = Query(
     "reporting",
-    f"""SELECT CASE r.period WHEN 'before' THEN '{_sv(texts.PERIODS["before"])}' ELSE '{_sv(texts.PERIODS["after"])}' END AS "Period",
-       coalesce(s.label, r.source) AS "Källa",
-       {suppressed('r.active_reporters')} AS "Aktiva rapportörer",
-       {suppressed('r.reports')} AS "Rapporter",
-       {_rate('r.reports_per_reporter', 'r.reports')} AS "Rapporter per aktiv rapportör"
+    f"""SELECT CASE r.period WHEN 'before' THEN '{_sv(texts.PERIODS["before"])}' ELSE '{_sv(texts.PERIODS["after"])}' END AS "{texts.text(BOARD, 'period')}",
+       coalesce(s.label, r.source) AS "{texts.text(BOARD, 'source')}",
+       {suppressed('r.active_reporters')} AS "{texts.text(BOARD, 'active_reporters')}",
+       {suppressed('r.reports')} AS "{texts.text(BOARD, 'reports')}",
+       {_rate('r.reports_per_reporter', 'r.reports')} AS "{texts.text(BOARD, 'reports_per_reporter')}"
 FROM reporting_activity(${{agreement:sqlstring}}) r
 LEFT JOIN (VALUES {_SOURCE_VALUES}) AS s(source, label) ON s.source = r.source
 ORDER BY r.source, r.period DESC""",
@@ -199,10 +206,10 @@ ORDER BY r.source, r.period DESC""",
 
 POLICE_VS_ALL = Query(
     "police_vs_all",
-    f"""SELECT e.sources AS "Källor",
-       {suppressed('e.before_incidents')} AS "Före", {suppressed('e.after_incidents')} AS "Efter",
-       {change_text('e.rate_ratio', 'e.ci_low', 'e.ci_high')} AS "Förändring i området (95 % KI)",
-       {verdict_text('e.verdict')} AS "Bedömning"
+    f"""SELECT e.sources AS "{texts.text(BOARD, 'sources')}",
+       {suppressed('e.before_incidents')} AS "{texts.text(BOARD, 'before')}", {suppressed('e.after_incidents')} AS "{texts.text(BOARD, 'after')}",
+       {change_text('e.rate_ratio', 'e.ci_low', 'e.ci_high')} AS "{texts.text(BOARD, 'change_in_area')}",
+       {verdict_text('e.verdict')} AS "{texts.text(BOARD, 'verdict')}"
 FROM (
     SELECT 1 AS position, '{_sv(texts.ALL_SOURCES)}' AS sources, * FROM effect_estimates(${{agreement:sqlstring}}, NULL)
     UNION ALL
@@ -214,7 +221,7 @@ ORDER BY e.position""",
 
 MAP = Query(
     "map",
-    f"""SELECT g.lat, g.lon, g.incidents AS "Händelser"
+    f"""SELECT g.lat, g.lon, g.incidents AS "{texts.text(BOARD, 'incidents')}"
 FROM incident_grid(${{agreement:sqlstring}}, $__timeFrom(), $__timeTo(), ARRAY[${{category:sqlstring}}],
                    NULLIF(${{source:sqlstring}}, '{ALL_SOURCES}')) g
 ORDER BY 1, 2""",
@@ -232,8 +239,9 @@ def _points(value: str) -> str:
 
 def points_text(change: str, low: str, high: str) -> str:
     """"+8 procentenheter (95 % KI +2 till +14)": a change in share never without its interval."""
+    points, ci, to = (texts.text(BOARD, key) for key in ("percentage_points", "ci", "to"))
     return (f"CASE WHEN ({change}) IS NULL OR ({low}) IS NULL OR ({high}) IS NULL THEN '–' "
-            f"ELSE concat({_points(change)}, ' procentenheter (95 % KI ', {_points(low)}, ' till ', {_points(high)},"
+            f"ELSE concat({_points(change)}, ' {points} ({ci} ', {_points(low)}, ' {to} ', {_points(high)},"
             f" ')') END")
 
 
@@ -250,15 +258,15 @@ def _share(value: str) -> str:
 # and against its control areas, each with its interval and verdict (survey_estimates suppresses and decides).
 SAFETY_TABLE = Query(
     "safety_table",
-    f"""SELECT q.text_sv AS "Fråga",
-       {_share(_scoped('e.before_share', 'agreement'))} AS "Trygga före (%)",
-       {_share(_scoped('e.after_share', 'agreement'))} AS "Trygga efter (%)",
+    f"""SELECT q.text_sv AS "{texts.text(BOARD, 'question')}",
+       {_share(_scoped('e.before_share', 'agreement'))} AS "{texts.text(BOARD, 'safe_before')}",
+       {_share(_scoped('e.after_share', 'agreement'))} AS "{texts.text(BOARD, 'safe_after')}",
        {points_text(_scoped('e.share_change', 'agreement'), _scoped('e.share_ci_low', 'agreement'),
-                    _scoped('e.share_ci_high', 'agreement'))} AS "Förändring i området (95 % KI)",
-       {safety_verdict_text(_scoped('e.verdict', 'agreement'))} AS "Bedömning",
+                    _scoped('e.share_ci_high', 'agreement'))} AS "{texts.text(BOARD, 'change_in_area')}",
+       {safety_verdict_text(_scoped('e.verdict', 'agreement'))} AS "{texts.text(BOARD, 'verdict')}",
        {points_text(_scoped('e.share_change', 'relative'), _scoped('e.share_ci_low', 'relative'),
-                    _scoped('e.share_ci_high', 'relative'))} AS "Jämfört med kontroll (95 % KI)",
-       {safety_verdict_text(_scoped('e.verdict', 'relative'))} AS "Bedömning mot kontroll"
+                    _scoped('e.share_ci_high', 'relative'))} AS "{texts.text(BOARD, 'change_vs_control')}",
+       {safety_verdict_text(_scoped('e.verdict', 'relative'))} AS "{texts.text(BOARD, 'verdict_vs_control')}"
 FROM survey_estimates(${{agreement:sqlstring}}) e JOIN survey_questions q ON q.question_id = e.question_id
 GROUP BY q.text_sv, q.position
 ORDER BY q.position""",
@@ -268,14 +276,14 @@ ORDER BY q.position""",
 # areas; each wave at the middle of its fielding period (the signing and measures are the board's annotations).
 SAFETY_WAVES = Query(
     "safety_waves",
-    f"""SELECT w.time, concat(CASE w.area_scope WHEN 'agreement' THEN 'Området' ELSE 'Kontrollområdena' END, v.part)
+    f"""SELECT w.time, concat({_by_scope('w.area_scope', 'area', 'control_areas')}, v.part)
          AS metric, round((v.value * 100)::numeric, 1) AS value
 FROM (
     SELECT ((s.fielded_from + (s.fielded_until - s.fielded_from) / 2)::timestamp AT TIME ZONE 'Europe/Stockholm')
                AS time, s.*
     FROM survey_wave_shares(${{agreement:sqlstring}}, '{PRIMARY_QUESTION}') s
 ) w
-CROSS JOIN LATERAL (VALUES ('', w.share), (', 95 % KI nedre', w.ci_low), (', 95 % KI övre', w.ci_high)) AS v(part, value)
+CROSS JOIN LATERAL (VALUES ('', w.share), (', {texts.text(BOARD, 'ci_low')}', w.ci_low), (', {texts.text(BOARD, 'ci_high')}', w.ci_high)) AS v(part, value)
 WHERE v.value IS NOT NULL AND $__timeFilter(w.time)
 ORDER BY 1, 2""",
     format="time_series",
@@ -284,9 +292,9 @@ ORDER BY 1, 2""",
 # The partner form's pulse question per month: taps and the share answering 4-5 (suppressed when few).
 PULSE = Query(
     "pulse",
-    """SELECT (p.month::timestamp AT TIME ZONE 'Europe/Stockholm') AS time, p.answers AS "Svar",
-       round((p.share_safe * 100)::numeric, 1) AS "Trygga (4–5), %", round(p.mean_answer::numeric, 2) AS "Medel (1–5)"
-FROM pulse_monthly(${agreement:sqlstring}, ($__timeFrom() AT TIME ZONE 'Europe/Stockholm')::date,
+    f"""SELECT (p.month::timestamp AT TIME ZONE 'Europe/Stockholm') AS time, p.answers AS "{texts.text(BOARD, 'answers')}",
+       round((p.share_safe * 100)::numeric, 1) AS "{texts.text(BOARD, 'share_safe')}", round(p.mean_answer::numeric, 2) AS "{texts.text(BOARD, 'mean_answer')}"
+FROM pulse_monthly(${{agreement:sqlstring}}, ($__timeFrom() AT TIME ZONE 'Europe/Stockholm')::date,
                    ($__timeTo() AT TIME ZONE 'Europe/Stockholm')::date + 1) p
 ORDER BY 1""",
 )
@@ -295,11 +303,11 @@ ORDER BY 1""",
 
 OVERVIEW = Query(
     "overview",
-    f"""SELECT a.name AS "Överenskommelse", a.municipality AS "Kommun", a.signed_at AS "Undertecknad",
-       {suppressed(_scoped('e.before_incidents', 'agreement'))} AS "Före",
-       {suppressed(_scoped('e.after_incidents', 'agreement'))} AS "Efter",
+    f"""SELECT a.name AS "{texts.text(BOARD, 'agreement')}", a.municipality AS "{texts.text(BOARD, 'municipality')}", a.signed_at AS "{texts.text(BOARD, 'signed')}",
+       {suppressed(_scoped('e.before_incidents', 'agreement'))} AS "{texts.text(BOARD, 'before')}",
+       {suppressed(_scoped('e.after_incidents', 'agreement'))} AS "{texts.text(BOARD, 'after')}",
 {_CHANGE_COLUMNS},
-       coalesce(max(t.safety), '–') AS "Trygghet i området (95 % KI)"
+       coalesce(max(t.safety), '–') AS "{texts.text(BOARD, 'safety_in_area')}"
 FROM effect_estimates_many(ARRAY(SELECT agreement_id FROM agreements
                                  WHERE municipality IN (${{municipality:sqlstring}})), p_totals_only => true) e
 JOIN agreements a ON a.agreement_id = e.agreement_id
@@ -338,10 +346,10 @@ ORDER BY 1, 2""",
 
 DELAY = Query(
     "delay",
-    """SELECT s.bucket AS time, d.metric, d.value
+    f"""SELECT s.bucket AS time, d.metric, d.value
 FROM ingest_stats($__timeFrom(), $__timeTo(), $__interval_ms * interval '1 millisecond') s
-CROSS JOIN LATERAL (VALUES (concat(s.source, ' median'), s.delay_p50_s),
-                           (concat(s.source, ' p95'), s.delay_p95_s)) AS d(metric, value)
+CROSS JOIN LATERAL (VALUES (concat(s.source, ' {texts.text(BOARD, 'delay_median')}'), s.delay_p50_s),
+                           (concat(s.source, ' {texts.text(BOARD, 'delay_p95')}'), s.delay_p95_s)) AS d(metric, value)
 ORDER BY 1, 2""",
     format="time_series",
     partner_facing=False,
@@ -360,8 +368,8 @@ ORDER BY 1, 2""",
 
 LAST_EVENT = Query(
     "last_event",
-    f"""SELECT coalesce(s.label, l.source) AS "Källa", l.last_stored_at AS "Senast lagrad",
-       l.last_occurred_at AS "Senaste händelsen inträffade"
+    f"""SELECT coalesce(s.label, l.source) AS "{texts.text(BOARD, 'source')}", l.last_stored_at AS "{texts.text(BOARD, 'last_stored')}",
+       l.last_occurred_at AS "{texts.text(BOARD, 'last_occurred')}"
 FROM last_event_per_source() l LEFT JOIN (VALUES {_SOURCE_VALUES}) AS s(source, label) ON s.source = l.source
 ORDER BY l.source""",
     partner_facing=False,
