@@ -225,11 +225,7 @@ def _recount_area(cur: psycopg.Cursor, area: Area) -> int:
     Events that now lie inside and had no municipality get the area's (an event's municipality, once
     known, stays: a redrawn agreement area does not move an event out of its municipality).
     """
-    cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (area.area_id,))
-    cur.execute(
-        "UPDATE incident_events SET area_ids = array_remove(area_ids, %s) WHERE area_ids @> ARRAY[%s]::text[]",
-        (area.area_id, area.area_id),
-    )
+    _uncount_area(cur, area.area_id)
     min_lon, min_lat, max_lon, max_lat = area.geometry.bounds
     rows = cur.execute(
         """SELECT event_id, occurred_at, category, source, lat, lon, municipality FROM incident_events
@@ -277,13 +273,18 @@ def _drop_unused_control(cur: psycopg.Cursor, area_id: str) -> bool:
     ).fetchone()
     if unused is None:
         return False
+    _uncount_area(cur, area_id)
+    cur.execute("DELETE FROM areas WHERE area_id = %s", (area_id,))
+    return True
+
+
+def _uncount_area(cur: psycopg.Cursor, area_id: str) -> None:
+    """Take every event out of one area: its hourly counts and its id in the events' area_ids."""
     cur.execute("DELETE FROM incident_counts_hourly WHERE area_id = %s", (area_id,))
     cur.execute(
         "UPDATE incident_events SET area_ids = array_remove(area_ids, %s) WHERE area_ids @> ARRAY[%s]::text[]",
         (area_id, area_id),
     )
-    cur.execute("DELETE FROM areas WHERE area_id = %s", (area_id,))
-    return True
 
 
 def upsert_agreements(conn: psycopg.Connection, agreements: Sequence[Agreement]) -> LoadResult:
