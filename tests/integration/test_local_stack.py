@@ -27,6 +27,14 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _command_tail(process: psutil.Process) -> list[str]:
+    """The last word of a child's command line; [] for one that has exited meanwhile."""
+    try:
+        return process.cmdline()[-1:]
+    except psutil.Error:
+        return []
+
+
 def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -83,9 +91,10 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
             assert json.load(response) == {"status": "ok"}
 
         # A service that dies is restarted and said so; a report made after both deaths is still counted.
-        children = [c for c in psutil.Process(up.pid).children() if c.status() != psutil.STATUS_ZOMBIE]
+        # Read every command line before killing any: a killed child is a zombie until `up` reaps it.
+        children = [(c, _command_tail(c)) for c in psutil.Process(up.pid).children()]
         for command in ("worker", "relay"):
-            [child] = [c for c in children if c.cmdline()[-1:] == [command]]
+            [child] = [c for c, tail in children if tail == [command]]
             child.kill()
         for name in ("stream processor", "outbox relay"):
             wait_for(lambda: f"• {name} restarted" in "".join(output), 60, f"the {name} to be restarted")
