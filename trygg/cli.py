@@ -9,14 +9,15 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from trygg.settings import Settings, configure_logging, load_settings
+from trygg.texts import cli_help, say
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
     from trygg.app.migrate import migrate_database
 
     tier, applied = migrate_database(settings)
-    names = ", ".join(m.path.name for m in applied) or "nothing to do"
-    print(f"migrations ({tier}): {names}")
+    names = ", ".join(m.path.name for m in applied) or say("nothing_to_do")
+    print(f"{say('migrations')} ({tier}): {names}")
     return 0
 
 
@@ -24,7 +25,7 @@ def _topics(settings: Settings, _: argparse.Namespace) -> int:
     from trygg.adapters.kafka import create_topics
 
     created = create_topics(settings)
-    print("topics created: " + (", ".join(created) or "none (all existed)"))
+    print(f"{say('topics_created')}: {', '.join(created) or say('topics_none')}")
     return 0
 
 
@@ -42,7 +43,7 @@ def _agreements_load(settings: Settings, args: argparse.Namespace) -> int:
     try:
         print(load_agreements_file(settings, Path(args.path)))
     except (ValidationError, ValueError) as exc:
-        print(f"error: {args.path} is not a valid agreements file:\n{exc}", file=sys.stderr)
+        print(f"{say('agreements_invalid')}: {args.path}\n{exc}", file=sys.stderr)
         return 2
     return 0
 
@@ -51,7 +52,7 @@ def _schemas_export(_: Settings, args: argparse.Namespace) -> int:
     from schemas.export import write_json_schemas
 
     for path in write_json_schemas():
-        print(f"wrote {path}")
+        print(f"{say('wrote')}: {path}")
     return 0
 
 
@@ -69,28 +70,28 @@ def _counts(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trygg", description=__doc__)
+    parser = argparse.ArgumentParser(prog="trygg", description=cli_help("help_trygg"))
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="run the whole platform locally (broker, database, processor, demo data)").add_argument(
-        "--no-demo", action="store_true", help="skip the sample agreements and synthetic history"
+    sub.add_parser("up", help=cli_help("help_up")).add_argument(
+        "--no-demo", action="store_true", help=cli_help("help_no_demo")
     )
-    sub.add_parser("migrate", help="apply pending database migrations (idempotent)").set_defaults(run=_migrate)
-    topics = sub.add_parser("topics", help="Kafka topics").add_subparsers(dest="action", required=True)
-    topics.add_parser("create", help="create missing topics (idempotent)").set_defaults(run=_topics)
-    sub.add_parser("worker", help="run the stream processor").set_defaults(run=_worker)
-    agreements = sub.add_parser("agreements", help="agreements and their areas").add_subparsers(
+    sub.add_parser("migrate", help=cli_help("help_migrate")).set_defaults(run=_migrate)
+    topics = sub.add_parser("topics", help=cli_help("help_topics")).add_subparsers(dest="action", required=True)
+    topics.add_parser("create", help=cli_help("help_topics_create")).set_defaults(run=_topics)
+    sub.add_parser("worker", help=cli_help("help_worker")).set_defaults(run=_worker)
+    agreements = sub.add_parser("agreements", help=cli_help("help_agreements")).add_subparsers(
         dest="action", required=True
     )
-    load = agreements.add_parser("load", help="load or update agreements from a GeoJSON FeatureCollection")
+    load = agreements.add_parser("load", help=cli_help("help_agreements_load"))
     load.add_argument("path")
     load.set_defaults(run=_agreements_load)
-    schemas = sub.add_parser("schemas", help="JSON Schemas of the event formats").add_subparsers(
+    schemas = sub.add_parser("schemas", help=cli_help("help_schemas")).add_subparsers(
         dest="action", required=True
     )
-    schemas.add_parser("export", help="write schemas/json/*.schema.json from the models").set_defaults(
+    schemas.add_parser("export", help=cli_help("help_schemas_export")).set_defaults(
         run=_schemas_export
     )
-    sub.add_parser("counts", help="incidents per area so far").set_defaults(run=_counts)
+    sub.add_parser("counts", help=cli_help("help_counts")).set_defaults(run=_counts)
     sub.choices["up"].set_defaults(run=_up)
     __import__("trygg.cli_form").cli_form.register(sub)
     __import__("trygg.cli_police").cli_police.register(sub)

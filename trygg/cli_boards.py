@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 
 from trygg.settings import Settings
+from trygg.texts import cli_help, say
 
 
 def _build(_: Settings, args: argparse.Namespace) -> int:
     from trygg.boards.build import write_boards
 
     for path in write_boards():
-        print(f"wrote {path}")
+        print(f"{say('wrote')}: {path}")
     return 0
 
 
@@ -30,13 +31,13 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    dashboards = sub.add_parser("dashboards", help="Grafana boards as code").add_subparsers(dest="action", required=True)
-    dashboards.add_parser("build", help="write dashboards/intern/*.json from trygg/boards").set_defaults(run=_build)
-    grafana = sub.add_parser("grafana", help="provision a running Grafana").add_subparsers(dest="action", required=True)
-    grafana.add_parser(
-        "sync", help="upsert data source and boards; per agreement a folder and a team that may view it"
-    ).set_defaults(run=_sync)
-    invite = grafana.add_parser("invite", help="add a partner's user to an agreement's team")
-    invite.add_argument("--agreement", required=True, help="agreement id")
+    dashboards = sub.add_parser("dashboards", help=cli_help("help_dashboards")).add_subparsers(
+        dest="action", required=True
+    )
+    dashboards.add_parser("build", help=cli_help("help_dashboards_build")).set_defaults(run=_build)
+    grafana = sub.add_parser("grafana", help=cli_help("help_grafana")).add_subparsers(dest="action", required=True)
+    grafana.add_parser("sync", help=cli_help("help_grafana_sync")).set_defaults(run=_sync)
+    invite = grafana.add_parser("invite", help=cli_help("help_grafana_invite"))
+    invite.add_argument("--agreement", required=True, help=cli_help("help_agreement_id"))
     invite.add_argument("email")
     invite.set_defaults(run=_invite)

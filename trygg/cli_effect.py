@@ -11,32 +11,29 @@ from pathlib import Path
 from typing import Any
 
 from trygg.settings import Settings
+from trygg.texts import cli_help, say
 
 def register(sub: Any) -> None:
     """Add `effect` and `generate` to the `trygg` subcommands."""
-    effect = sub.add_parser("effect", help="before/after effect of an agreement, with 95 %% intervals")
-    effect.add_argument("--agreement", required=True, help="agreement id")
-    effect.add_argument("--category", help="only this category (default: all categories together and each)")
-    effect.add_argument("--source", help="only incidents from this source (e.g. police)")
+    effect = sub.add_parser("effect", help=cli_help("help_effect"))
+    effect.add_argument("--agreement", required=True, help=cli_help("help_agreement_id"))
+    effect.add_argument("--category", help=cli_help("help_category"))
+    effect.add_argument("--source", help=cli_help("help_source"))
     effect.add_argument("--before-days", type=int, default=365)
     effect.add_argument("--after-days", type=int, default=365)
-    effect.add_argument("--gap-days", type=int, default=0, help="transition days excluded on both sides")
-    effect.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    effect.add_argument("--gap-days", type=int, default=0, help=cli_help("help_gap_days"))
+    effect.add_argument("--json", action="store_true", help=cli_help("help_effect_json"))
     effect.set_defaults(run=_effect)
 
-    generate = sub.add_parser("generate", help="write a synthetic NDJSON incident history with a known truth")
-    generate.add_argument("--out", required=True, type=Path, help="NDJSON file; the truth goes to FILE.truth.json")
+    generate = sub.add_parser("generate", help=cli_help("help_generate"))
+    generate.add_argument("--out", required=True, type=Path, help=cli_help("help_out"))
     generate.add_argument("--seed", type=int, default=7)
-    generate.add_argument("--years", type=int, default=3, help="years of history ending today")
+    generate.add_argument("--years", type=int, default=3, help=cli_help("help_years"))
     generate.add_argument("--effect", action="append", default=[], metavar="CATEGORY=CHANGE",
-                          help="true change from signing, e.g. shoplifting=-0.3 (repeatable; all=-0.3 for every"
-                               " category)")
-    generate.add_argument("--reporting-rise", type=float, default=0.0,
-                          help="rise in partner reporting in agreement areas from signing, e.g. 0.2")
-    generate.add_argument("--agreements", type=Path, help="agreements GeoJSON (default: the Umeå sample)")
-    generate.add_argument("--survey-change", type=float, metavar="CHANGE",
-                          help="also write survey waves and pulse answers to FILE.surveys.ndjson, with this true "
-                               "change in the share feeling safe from signing, e.g. 0.08 (+8 percentage points)")
+                          help=cli_help("help_effects"))
+    generate.add_argument("--reporting-rise", type=float, default=0.0, help=cli_help("help_reporting_rise"))
+    generate.add_argument("--agreements", type=Path, help=cli_help("help_sample_agreements"))
+    generate.add_argument("--survey-change", type=float, metavar="CHANGE", help=cli_help("help_survey_change"))
     generate.set_defaults(run=_generate)
 
 
@@ -47,7 +44,7 @@ def _effect(settings: Settings, args: argparse.Namespace) -> int:
         effect = estimate_effect(settings, args.agreement, category=args.category, source=args.source,
                                  window=Window(args.before_days, args.after_days, args.gap_days))
     except LookupError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
+        print(f"{say('error')}: {exc.args[0]}", file=sys.stderr)
         return 2
     print(json.dumps(effect.document(), default=str, ensure_ascii=False, indent=2) if args.json else effect.table())
     return 0
@@ -60,7 +57,7 @@ def _parse_effects(values: list[str]) -> dict[Any, float]:
     for value in values:
         key, sep, change = value.partition("=")
         if not sep:
-            raise ValueError(f"--effect expects CATEGORY=CHANGE, got {value!r}")
+            raise ValueError(say("effect_expects", value=value))
         categories = list(Category) if key == "all" else [Category(key)]
         effects.update({category: float(change) for category in categories})
     return effects
@@ -82,7 +79,7 @@ def _generate(_: Settings, args: argparse.Namespace) -> int:
         plan = None if args.survey_change is None else SurveyPlan(
             first_year=history.first_day.year, last_year=last_day.year, seed=args.seed, change=args.survey_change)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{say('error')}: {exc}", file=sys.stderr)
         return 2
     events = generate(agreements, history, now=now)
     with args.out.open("wb") as f:
@@ -97,8 +94,8 @@ def _generate(_: Settings, args: argparse.Namespace) -> int:
             for survey_event in surveys:
                 f.write(survey_event.model_dump_json().encode() + b"\n")
         truth["perceived_safety"] = survey_truth(agreements, plan)
-        print(f"wrote {len(surveys)} survey waves and pulse answers to {surveys_path}")
+        print(f"{say('wrote_surveys', events=len(surveys))}: {surveys_path}")
     truth_path = args.out.with_name(stem + ".truth.json")
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {len(events)} events to {args.out} and the truth to {truth_path}")
+    print(f"{say('wrote_history', events=len(events))}: {args.out}, {truth_path}")
     return 0

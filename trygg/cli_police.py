@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from trygg.settings import Settings
+from trygg.texts import cli_help, say
 
 
 def _police_feed(settings: Settings, _: argparse.Namespace) -> int:
@@ -20,10 +21,10 @@ def _agencies_add(settings: Settings, args: argparse.Namespace) -> int:
     from trygg.app.agencies import add_agency
 
     if not args.municipality and not args.agreement:
-        print("fel: ange minst en --municipality eller --agreement (error: give a scope)", file=sys.stderr)
+        print(say("scope_missing"), file=sys.stderr)
         return 2
     token = add_agency(settings, args.agency_id, args.source, args.municipality, args.agreement, args.reporter)
-    print(f"agency {args.agency_id}: token (shown once, store it safely):\n{token}")
+    print(f"{say('agency_token', agency=args.agency_id)}:\n{token}")
     return 0
 
 
@@ -31,10 +32,10 @@ def _agencies_list(settings: Settings, _: argparse.Namespace) -> int:
     from trygg.app.agencies import list_agencies
 
     rows = list_agencies(settings)
-    print(f"{'agency':<24} {'source':<14} {'status':<8} scope")
+    print(f"{say('col_agency'):<24} {say('col_source'):<14} {say('col_status'):<20} {say('col_scope')}")
     for agency_id, source, municipalities, agreements, _created, revoked in rows:
         scope = ", ".join([*municipalities, *agreements])
-        print(f"{agency_id:<24} {source:<14} {'revoked' if revoked else 'active':<8} {scope}")
+        print(f"{agency_id:<24} {source:<14} {say('revoked') if revoked else say('active'):<20} {scope}")
     return 0
 
 
@@ -42,7 +43,7 @@ def _agencies_revoke(settings: Settings, args: argparse.Namespace) -> int:
     from trygg.app.agencies import revoke_agency
 
     revoked = revoke_agency(settings, args.agency_id)
-    print(f"agency {args.agency_id}: " + ("token revoked" if revoked else "no active token"))
+    print(say("agency_revoked" if revoked else "agency_not_active", agency=args.agency_id))
     return 0 if revoked else 1
 
 
@@ -53,42 +54,40 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         result = run_import(settings, path, args.format, args.agency, Path(args.report) if args.report else None)
     except (OSError, ValueError) as exc:
-        print(f"fel: {exc}", file=sys.stderr)
+        print(f"{say('error')}: {exc}", file=sys.stderr)
         return 2
-    print(f"Import klar / import done: {result['accepted']} godkända (accepted), {result['duplicates']} dubbletter "
-          f"(duplicates), {result['rejected']} avvisade (rejected) av {result['lines']} rader")
+    print(say("import_done", accepted=result["accepted"], duplicates=result["duplicates"],
+              rejected=result["rejected"], lines=result["lines"]))
     for row in result["rejected_lines"][:20]:
-        print(f"  rad {row['line']}: {row['reason']} {row['field']}: {row['message']}")
+        print(f"  {say('import_line')} {row['line']}: {row['reason']} {row['field']}: {row['message']}")
     if result["rejected"] > 20:
-        print(f"  … och {result['rejected'] - 20} till")
-    print(f"sammanfattning / summary: {args.report or str(path) + '.summary.json'}")
+        print(f"  {say('import_more', more=result['rejected'] - 20)}")
+    summary = args.report or f"{path}.summary.json"
+    print(f"{say('import_summary')}: {summary}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the police feed's commands to `trygg`."""
-    sub.add_parser("police-feed", help="run the police feed (batch endpoint and Open311)").set_defaults(
-        run=_police_feed
-    )
-    agencies = sub.add_parser("agencies", help="agency tokens for the police feed").add_subparsers(
+    sub.add_parser("police-feed", help=cli_help("help_police_feed")).set_defaults(run=_police_feed)
+    agencies = sub.add_parser("agencies", help=cli_help("help_agencies")).add_subparsers(
         dest="action", required=True
     )
-    add = agencies.add_parser("add", help="issue a bearer token for an agency (replaces its old one)")
+    add = agencies.add_parser("add", help=cli_help("help_agencies_add"))
     add.add_argument("agency_id")
     add.add_argument("--source", default="police",
                      choices=["police", "municipality", "shop", "property_owner", "school"])
-    add.add_argument("--municipality", action="append", default=[], help="may report for this municipality")
-    add.add_argument("--agreement", action="append", default=[], help="may report for this agreement's area")
-    add.add_argument("--reporter", action="append", default=[],
-                     help="a reporter id its events may carry besides the agency's own id (e.g. a station)")
+    add.add_argument("--municipality", action="append", default=[], help=cli_help("help_municipality"))
+    add.add_argument("--agreement", action="append", default=[], help=cli_help("help_agency_agreement"))
+    add.add_argument("--reporter", action="append", default=[], help=cli_help("help_reporter"))
     add.set_defaults(run=_agencies_add)
-    agencies.add_parser("list", help="agencies and their scope").set_defaults(run=_agencies_list)
-    revoke = agencies.add_parser("revoke", help="revoke an agency's token")
+    agencies.add_parser("list", help=cli_help("help_agencies_list")).set_defaults(run=_agencies_list)
+    revoke = agencies.add_parser("revoke", help=cli_help("help_agencies_revoke"))
     revoke.add_argument("agency_id")
     revoke.set_defaults(run=_agencies_revoke)
-    imp = sub.add_parser("import", help="backfill events from a CSV, NDJSON or police NDJSON file (resumable)")
+    imp = sub.add_parser("import", help=cli_help("help_import"))
     imp.add_argument("path")
-    imp.add_argument("--format", choices=["csv", "ndjson", "police"], help="default: by file suffix")
-    imp.add_argument("--agency", help="check each event against this agency's scope")
-    imp.add_argument("--report", help="where the summary goes (default PATH.summary.json)")
+    imp.add_argument("--format", choices=["csv", "ndjson", "police"], help=cli_help("help_import_format"))
+    imp.add_argument("--agency", help=cli_help("help_import_agency"))
+    imp.add_argument("--report", help=cli_help("help_import_report"))
     imp.set_defaults(run=_import)

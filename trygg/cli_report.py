@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from trygg.settings import Settings
+from trygg.texts import cli_help, say
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
@@ -15,17 +16,16 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = render_report(settings, args.agreement, Path(args.out) if args.out else None, args.until)
     except LookupError as exc:
-        print(f"error: {exc}")
+        print(f"{say('error')}: {exc}")
         return 2
     print(report.table)
-    print(f"rapport: {report.page.resolve()}")
+    print(f"{say('report_page')}: {report.page.resolve()}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    report = sub.add_parser("report", help="effect table, PNG charts and an HTML page for one agreement")
-    report.add_argument("--agreement", required=True, help="agreement id, e.g. alidhem")
-    report.add_argument("--out", help="output folder (default: STATE_DIR/reports/<agreement id>/)")
-    report.add_argument("--until", type=date.fromisoformat,
-                        help="first day not included (YYYY-MM-DD; default today, whose day is not over)")
+    report = sub.add_parser("report", help=cli_help("help_report"))
+    report.add_argument("--agreement", required=True, help=cli_help("help_report_agreement"))
+    report.add_argument("--out", help=cli_help("help_report_out"))
+    report.add_argument("--until", type=date.fromisoformat, help=cli_help("help_until"))
     report.set_defaults(run=_report)

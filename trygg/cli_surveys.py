@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from trygg.settings import Settings
+from trygg.texts import cli_help, say
 
 
 def register(sub: Any) -> None:
     """Add `surveys import` to the `trygg` subcommands."""
-    surveys = sub.add_parser("surveys", help="perceived-safety surveys").add_subparsers(dest="action", required=True)
-    load = surveys.add_parser("import", help="import survey waves from CSV or JSON (all rows or none)")
+    surveys = sub.add_parser("surveys", help=cli_help("help_surveys")).add_subparsers(dest="action", required=True)
+    load = surveys.add_parser("import", help=cli_help("help_surveys_import"))
     load.add_argument("path", type=Path)
-    load.add_argument("--format", choices=("csv", "json"), help="default: from the file name (.json, else CSV)")
-    load.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    load.add_argument("--format", choices=("csv", "json"), help=cli_help("help_surveys_format"))
+    load.add_argument("--json", action="store_true", help=cli_help("help_surveys_json"))
     load.set_defaults(run=_import)
 
 
@@ -36,14 +37,15 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             "errors": [e.__dict__ for e in parsed.errors],
         }, ensure_ascii=False, indent=2))
     elif outcome.ok:
-        print(f"{args.path}: {parsed.rows} rows ({parsed.form}), {len(parsed.waves)} waves queued for "
-              f"{settings.topic_surveys_reported} (the relay publishes them; a re-imported wave replaces the old one)")
+        print(f"{args.path}: " + say("surveys_queued", rows=parsed.rows, form=parsed.form, waves=len(parsed.waves),
+                                     topic=settings.topic_surveys_reported))
         for wave in parsed.waves:
-            questions = ", ".join(f"{r.question_id} ({r.respondents} svarande)" for r in wave.results)
+            questions = ", ".join(f"{r.question_id} ({say('respondents', respondents=r.respondents)})"
+                                  for r in wave.results)
             print(f"  {wave.area_id} {wave.wave} {wave.fielded_from}–{wave.fielded_until}: {questions}")
     else:
-        print(f"{args.path}: nothing imported, {len(parsed.errors)} problems:", file=sys.stderr)
+        print(f"{args.path}: {say('surveys_refused', problems=len(parsed.errors))}:", file=sys.stderr)
         for e in parsed.errors:
-            where = f"row {e.row}" if e.row else "file"
+            where = f"{say('survey_row')} {e.row}" if e.row else say("survey_file")
             print(f"  {where}: {e.field or '-'}: {e.reason}: {e.message}", file=sys.stderr)
     return 0 if outcome.ok else 1

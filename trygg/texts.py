@@ -1,9 +1,10 @@
 """Every label and wording a person sees, in Swedish and English: one catalogue.
 
-The form, the police feed's Open311 answers, the terminal tables, the report and the boards all take their
-words from here, so a category, a source or a verdict is called the same everywhere. Each entry is
-(Swedish, English); Swedish is the default everywhere a person reads it. The `categories` table in the
-database holds the same category names for SQL readers (a test keeps the two equal).
+The form, the police feed's Open311 answers, the terminal tables, the report, the boards and what the command
+line prints all take their words from here, so a category, a source or a verdict is called the same everywhere.
+Each entry is (Swedish, English); Swedish is the default everywhere a person reads it, and the command line
+says both (CLI). The `categories` table in the database holds the same category names for SQL readers (a test
+keeps the two equal).
 """
 
 from __future__ import annotations
@@ -413,6 +414,206 @@ BOARD: dict[str, Text] = {
 }
 
 
+# --- the command line (trygg ...) -----------------------------------------------------------------------
+
+# What the commands print to an operator and their --help. The command line says everything in both
+# languages, Swedish first: "svenska / English" (once when the two are the same; see both()). A value too long
+# to say twice (a path, an address, a list, an error's own text, a token) is not in the entry: the command
+# prints it once, after the two, mostly after a colon ("skrev / wrote: FILE"). Machine-readable output
+# (--json) has no words from here.
+CLI: dict[str, Text] = {
+    # Said by many commands.
+    "error": ("fel", "error"),
+    "wrote": ("skrev", "wrote"),
+    "log": ("logg", "log"),
+    "topics": ("topics", "topics"),
+    "active": ("aktiv", "active"),
+    "revoked": ("återkallad", "revoked"),
+    # trygg migrate, topics create, agreements load.
+    "migrations": ("migreringar", "migrations"),
+    "nothing_to_do": ("inget att göra", "nothing to do"),
+    "topics_created": ("topics skapade", "topics created"),
+    "topics_none": ("inga (alla fanns redan)", "none (all existed)"),
+    "agreements_invalid": ("fel: ingen giltig fil med överenskommelser", "error: not a valid agreements file"),
+    # trygg generate.
+    "effect_expects": ("--effect väntar sig CATEGORY=CHANGE, fick {value!r}",
+                       "--effect expects CATEGORY=CHANGE, got {value!r}"),
+    "wrote_surveys": ("skrev {events} enkätomgångar och pulssvar", "wrote {events} survey waves and pulse answers"),
+    "wrote_history": ("skrev {events} händelser och facit", "wrote {events} events and the truth"),
+    # trygg partners issue|list|revoke.
+    "qr_written": ("QR-kod sparad", "QR code written"),
+    "token_or_partner": ("fel: ange ett tokenprefix eller --partner", "error: give a token prefix or --partner"),
+    "links_revoked": ("{revoked} länk(ar) återkallade", "{revoked} link(s) revoked"),
+    "col_token": ("token", "token"),
+    "col_partner": ("partner", "partner"),
+    "col_agreement": ("avtal", "agreement"),
+    "col_created": ("skapad", "created"),
+    "col_status": ("status", "status"),
+    "col_sites": ("platser", "sites"),
+    # trygg agencies add|list|revoke.
+    "scope_missing": ("fel: ange minst en --municipality eller --agreement",
+                      "error: give at least one --municipality or --agreement"),
+    "agency_token": ("myndighet {agency}: token (visas en gång, förvara den säkert)",
+                     "agency {agency}: token (shown once, store it safely)"),
+    "agency_revoked": ("myndighet {agency}: token återkallad", "agency {agency}: token revoked"),
+    "agency_not_active": ("myndighet {agency}: ingen aktiv token", "agency {agency}: no active token"),
+    "col_agency": ("myndighet", "agency"),
+    "col_source": ("källa", "source"),
+    "col_scope": ("omfattning", "scope"),
+    # trygg import.
+    "import_done": ("Import klar: {accepted} godkända, {duplicates} dubbletter, {rejected} avvisade av {lines} "
+                    "rader",
+                    "Import done: {accepted} accepted, {duplicates} duplicates, {rejected} rejected of {lines} "
+                    "lines"),
+    "import_line": ("rad", "line"),
+    "import_more": ("… och {more} till", "… and {more} more"),
+    "import_summary": ("sammanfattning", "summary"),
+    # trygg report.
+    "report_page": ("rapport", "report"),
+    # trygg surveys import.
+    "surveys_queued": ("{rows} rader ({form}), {waves} omgångar köade för {topic} (reläet publicerar dem; en "
+                       "omgång som importeras igen ersätter den gamla)",
+                       "{rows} rows ({form}), {waves} waves queued for {topic} (the relay publishes them; a "
+                       "re-imported wave replaces the old one)"),
+    "respondents": ("{respondents} svarande", "{respondents} respondents"),
+    "surveys_refused": ("ingenting importerat, {problems} problem", "nothing imported, {problems} problems"),
+    "survey_row": ("rad", "row"),
+    "survey_file": ("fil", "file"),
+    # trygg up.
+    "starting_broker": ("startar broker för Kafka-protokollet (Tansu)", "starting Kafka-protocol broker (Tansu)"),
+    "starting_postgres": ("startar PostgreSQL", "starting PostgreSQL"),
+    "data_directory": ("datakatalog", "data directory"),
+    "migrations_applied": ("migreringar körda", "migrations applied"),
+    "none_pending": ("inga väntande", "none pending"),
+    "processor_started": ("strömprocessorn startad", "stream processor started"),
+    "relay_started": ("outbox-reläet startat", "outbox relay started"),
+    "form_started": ("rapportformuläret startat", "report form started"),
+    "police_feed_started": ("polisflödet startat", "police feed started"),
+    "agencies": ("myndigheter", "agencies"),
+    "loading_agreements": ("läser in exempelöverenskommelser för Umeå", "loading sample agreements for Umeå"),
+    "publishing": ("publicerar {events} syntetiska händelserapporter ({months} månader) till {topic}",
+                   "publishing {events} synthetic incident reports ({months} months) to {topic}"),
+    "queueing": ("köar {waves} syntetiska enkätomgångar och {pulses} pulssvar för {topic} (reläet publicerar "
+                 "dem)",
+                 "queueing {waves} synthetic survey waves and {pulses} pulse answers for {topic} (the relay "
+                 "publishes them)"),
+    "counted": ("räknade {stored:>6} av {expected} händelser", "counted {stored:>6} of {expected} events"),
+    "demo_report": ("rapport för Ålidhem (för partner utan Grafana)",
+                    "report for Ålidhem (for partners without Grafana)"),
+    "open": ("öppna", "open"),
+    "platform_runs": ("Plattformen kör", "The platform runs"),
+    "read_model": ("läsmodell", "read model"),
+    "processor_health": ("processorns hälsa", "processor health"),
+    "report_form": ("rapportformulär", "report form"),
+    "links": ("länkar", "links"),
+    "demo_link": ("demolänk", "demo link"),
+    "new_every_start": ("ny vid varje start", "new on every start"),
+    "press_ctrl_c": ("Tryck Ctrl-C för att stoppa. En tjänst som dör startas om (det sägs här).",
+                     "Press Ctrl-C to stop. A service that dies is restarted (said here)."),
+    "stopping": ("stoppar…", "stopping…"),
+    "stopped": ("stoppad.", "stopped."),
+    # --help: the commands and their options.
+    "help_trygg": ("trygg: ett kommando framför varje åtgärd", "trygg: the one command in front of every operation"),
+    "help_up": ("kör hela plattformen lokalt (broker, databas, processor, demodata)",
+                "run the whole platform locally (broker, database, processor, demo data)"),
+    "help_no_demo": ("hoppa över exempelöverenskommelserna och den syntetiska historiken",
+                     "skip the sample agreements and synthetic history"),
+    "help_migrate": ("kör väntande databasmigreringar (idempotent)",
+                     "apply pending database migrations (idempotent)"),
+    "help_topics": ("Kafka-topics", "Kafka topics"),
+    "help_topics_create": ("skapa saknade topics (idempotent)", "create missing topics (idempotent)"),
+    "help_worker": ("kör strömprocessorn", "run the stream processor"),
+    "help_agreements": ("överenskommelser och deras områden", "agreements and their areas"),
+    "help_agreements_load": ("läs in eller uppdatera överenskommelser från en GeoJSON FeatureCollection",
+                             "load or update agreements from a GeoJSON FeatureCollection"),
+    "help_schemas": ("JSON Schema för händelseformaten", "JSON Schemas of the event formats"),
+    "help_schemas_export": ("skriv schemas/json/*.schema.json från modellerna",
+                            "write schemas/json/*.schema.json from the models"),
+    "help_counts": ("händelser per område hittills", "incidents per area so far"),
+    "help_agreement_id": ("överenskommelsens id", "agreement id"),
+    "help_dashboards": ("Grafana-tavlor som kod", "Grafana boards as code"),
+    "help_dashboards_build": ("skriv dashboards/intern/*.json från trygg/boards",
+                              "write dashboards/intern/*.json from trygg/boards"),
+    "help_grafana": ("konfigurera en körande Grafana", "provision a running Grafana"),
+    "help_grafana_sync": ("uppdatera datakälla och tavlor; per överenskommelse en mapp och ett team som får se "
+                          "den",
+                          "upsert data source and boards; per agreement a folder and a team that may view it"),
+    "help_grafana_invite": ("lägg till en partners användare i en överenskommelses team",
+                            "add a partner's user to an agreement's team"),
+    "help_effect": ("före/efter-effekt av en överenskommelse, med 95 % intervall",
+                    "before/after effect of an agreement, with 95 % intervals"),
+    "help_category": ("bara den här kategorin (standard: alla kategorier tillsammans och var för sig)",
+                      "only this category (default: all categories together and each)"),
+    "help_source": ("bara händelser från den här källan (t.ex. police)",
+                    "only incidents from this source (e.g. police)"),
+    "help_gap_days": ("övergångsdagar som inte räknas, på båda sidor", "transition days excluded on both sides"),
+    "help_effect_json": ("skriv JSON i stället för en tabell", "print JSON instead of a table"),
+    "help_generate": ("skriv en syntetisk NDJSON-historik med känt facit",
+                      "write a synthetic NDJSON incident history with a known truth"),
+    "help_out": ("NDJSON-fil; facit hamnar i FILE.truth.json", "NDJSON file; the truth goes to FILE.truth.json"),
+    "help_years": ("år av historik fram till i dag", "years of history ending today"),
+    "help_effects": ("sann förändring från undertecknandet, t.ex. shoplifting=-0.3 (kan upprepas; all=-0.3 för "
+                     "varje kategori)",
+                     "true change from signing, e.g. shoplifting=-0.3 (repeatable; all=-0.3 for every category)"),
+    "help_reporting_rise": ("ökning av partnernas rapportering i avtalsområden från undertecknandet, t.ex. 0.2",
+                            "rise in partner reporting in agreement areas from signing, e.g. 0.2"),
+    "help_sample_agreements": ("GeoJSON med överenskommelser (standard: Umeå-exemplet)",
+                               "agreements GeoJSON (default: the Umeå sample)"),
+    "help_survey_change": ("skriv också enkätomgångar och pulssvar till FILE.surveys.ndjson, med den här sanna "
+                           "förändringen i andelen som känner sig trygga från undertecknandet, t.ex. 0.08 (+8 "
+                           "procentenheter)",
+                           "also write survey waves and pulse answers to FILE.surveys.ndjson, with this true change "
+                           "in the share feeling safe from signing, e.g. 0.08 (+8 percentage points)"),
+    "help_relay": ("publicera outboxen (godkända rapporter) till Kafka",
+                   "publish the outbox (accepted reports) to Kafka"),
+    "help_form": ("servera partnernas rapportformulär", "serve the partners' report form"),
+    "help_partners": ("partnernas personliga rapportlänkar", "partners' personal report links"),
+    "help_partners_issue": ("skapa en rapportlänk (skrivs ut en gång; bara dess hash sparas)",
+                            "create a report link (printed once; only its hash is stored)"),
+    "help_site": ("en av partnerns platser (kan upprepas; standard: alla)",
+                  "a site of the partner (repeatable; default: all of them)"),
+    "help_qr": ("skriv också ut länken som QR-kod i terminalen", "also print the link as a QR code in the terminal"),
+    "help_qr_png": ("skriv också QR-koden som PNG-bild", "also write the QR code as a PNG image"),
+    "help_partners_list": ("lista rapportlänkar (tokenprefix, partner, status)",
+                           "list report links (token prefix, partner, status)"),
+    "help_partners_revoke": ("återkalla en länk med dess tokenprefix, eller alla en partners länkar",
+                             "revoke a link by its token prefix, or all links of a partner"),
+    "help_police_feed": ("kör polisflödet (batch-endpoint och Open311)",
+                         "run the police feed (batch endpoint and Open311)"),
+    "help_agencies": ("myndigheters tokens för polisflödet", "agency tokens for the police feed"),
+    "help_agencies_add": ("utfärda en bearer-token för en myndighet (ersätter dess gamla)",
+                          "issue a bearer token for an agency (replaces its old one)"),
+    "help_municipality": ("får rapportera för den här kommunen", "may report for this municipality"),
+    "help_agency_agreement": ("får rapportera för den här överenskommelsens område",
+                              "may report for this agreement's area"),
+    "help_reporter": ("ett rapportör-id som dess händelser får ange utöver myndighetens eget id (t.ex. en "
+                      "station)",
+                      "a reporter id its events may carry besides the agency's own id (e.g. a station)"),
+    "help_agencies_list": ("myndigheter och deras omfattning", "agencies and their scope"),
+    "help_agencies_revoke": ("återkalla en myndighets token", "revoke an agency's token"),
+    "help_import": ("fyll på med händelser från en CSV-, NDJSON- eller polis-NDJSON-fil (kan återupptas)",
+                    "backfill events from a CSV, NDJSON or police NDJSON file (resumable)"),
+    "help_import_format": ("standard: efter filändelsen", "default: by file suffix"),
+    "help_import_agency": ("kontrollera varje händelse mot den här myndighetens omfattning",
+                           "check each event against this agency's scope"),
+    "help_import_report": ("vart sammanfattningen skrivs (standard PATH.summary.json)",
+                           "where the summary goes (default PATH.summary.json)"),
+    "help_report": ("effekttabell, PNG-diagram och en HTML-sida för en överenskommelse",
+                    "effect table, PNG charts and an HTML page for one agreement"),
+    "help_report_agreement": ("överenskommelsens id, t.ex. alidhem", "agreement id, e.g. alidhem"),
+    "help_report_out": ("utmapp (standard: STATE_DIR/reports/<agreement id>/)",
+                        "output folder (default: STATE_DIR/reports/<agreement id>/)"),
+    "help_until": ("första dagen som inte tas med (YYYY-MM-DD; standard i dag, vars dag inte är slut)",
+                   "first day not included (YYYY-MM-DD; default today, whose day is not over)"),
+    "help_surveys": ("trygghetsenkäter", "perceived-safety surveys"),
+    "help_surveys_import": ("importera enkätomgångar från CSV eller JSON (alla rader eller ingen)",
+                            "import survey waves from CSV or JSON (all rows or none)"),
+    "help_surveys_format": ("standard: från filnamnet (.json, annars CSV)",
+                            "default: from the file name (.json, else CSV)"),
+    "help_surveys_json": ("skriv utfallet som JSON", "print the outcome as JSON"),
+}
+
+
 def pick(entry: Text, lang: str = "sv") -> str:
     """The entry in `lang` ('sv' or 'en'; anything else gives Swedish)."""
     return entry[1] if lang == "en" else entry[0]
@@ -450,3 +651,20 @@ def safety_verdict_label(verdict: str, lang: str = "sv") -> str:
 def text(catalogue: dict[str, Text], key: str, lang: str = "sv", **values: object) -> str:
     """One entry of a catalogue section in `lang`, with its {placeholders} filled in."""
     return pick(catalogue[key], lang).format(**values)
+
+
+def both(catalogue: dict[str, Text], key: str, **values: object) -> str:
+    """One entry in both languages, "svenska / English" (said once when the two are the same), with its
+    {placeholders} filled in: how the command line says everything."""
+    swedish, english = (text(catalogue, key, lang, **values) for lang in LANGUAGES)
+    return swedish if swedish == english else f"{swedish} / {english}"
+
+
+def say(key: str, **values: object) -> str:
+    """A line's words from CLI, as the command line prints them (both languages)."""
+    return both(CLI, key, **values)
+
+
+def cli_help(key: str) -> str:
+    """A CLI entry for argparse's help= and description= (both languages; argparse reads % as a format)."""
+    return say(key).replace("%", "%%")

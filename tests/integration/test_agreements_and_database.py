@@ -19,6 +19,7 @@ from trygg.adapters.database import connect, purge_expired, store_batch, load_in
 from trygg.adapters.migrations import migrate
 from trygg.domain.validation import validate_event
 from trygg.localstack.processes import settings_env
+from trygg.texts import say
 
 
 def _load(settings, tmp_path, document) -> subprocess.CompletedProcess:
@@ -74,7 +75,7 @@ def test_a_broken_agreements_file_is_refused_with_a_reason_and_changes_nothing(s
     document["features"][0]["geometry"]["coordinates"][0][0] = [2.0, 50.0]  # France, and the ring no longer closes
     result = _load(settings, tmp_path, document)
     assert result.returncode == 2
-    assert "not a valid agreements file" in result.stderr
+    assert f"{say('agreements_invalid')}: {tmp_path}" in result.stderr
     with psycopg.connect(settings.database_url) as conn:
         assert conn.execute("SELECT count(*) FROM agreements").fetchone()[0] == 0
 

@@ -20,6 +20,8 @@ import pytest
 from tests.integration.test_report_form import post_report
 from tests.support import wait_for
 from trygg.localstack.processes import free_port
+from trygg.settings import load_settings
+from trygg.texts import say
 
 
 def _listening(port: int) -> bool:
@@ -61,9 +63,10 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
     reader = threading.Thread(target=lambda: output.extend(up.stdout), daemon=True)  # type: ignore[arg-type]
     reader.start()
     try:
-        wait_for(lambda: "Press Ctrl-C" in "".join(output) or up.poll() is not None, 240, "trygg up to be ready")
+        ready = say("press_ctrl_c")
+        wait_for(lambda: ready in "".join(output) or up.poll() is not None, 240, "trygg up to be ready")
         text = "".join(output)
-        assert "Press Ctrl-C" in text, text
+        assert ready in text, text
         rows = dict(re.findall(r"^(umea-\S+|kommun:umea)\s+\S+\s+(\d+)$", text, re.MULTILINE))
         assert {"umea-alidhem", "umea-teg", "umea-ersboda", "kommun:umea"} <= rows.keys(), text
         assert all(int(n) > 0 for n in rows.values())
@@ -74,6 +77,8 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
         queued = re.search(r"queueing (\d+) synthetic survey waves and (\d+) pulse answers", text)
         assert queued, text
         waves, pulses = int(queued[1]), int(queued[2])
+        topic = load_settings().topic_surveys_reported
+        assert f"• {say('queueing', waves=waves, pulses=pulses, topic=topic)}\n" in text, text
         # Every incident is in the municipality's count; survey waves and pulse answers are accepted events too.
         assert health["status"] == "ok" and health["accepted"] == int(rows["kommun:umea"]) + waves + pulses, health
         with psycopg.connect(env["DATABASE_URL"]) as conn:
@@ -83,7 +88,7 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
             verdicts = conn.execute("SELECT verdict FROM survey_estimates('umea-alidhem') WHERE area_scope = "
                                     "'agreement'").fetchall()
             assert verdicts and all(v != "too_few" for (v,) in verdicts), verdicts
-        demo_link = re.search(rf"demo link\s+(http://127\.0\.0\.1:{form_port}/r/\S+)", text)
+        demo_link = re.search(rf"{re.escape(say('demo_link'))}\s+(http://127\.0\.0\.1:{form_port}/r/\S+)", text)
         assert demo_link, text
         with urllib.request.urlopen(demo_link[1], timeout=5) as response:
             assert "ICA Nära Ålidhem" in response.read().decode()
@@ -116,7 +121,7 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
         reader.join(10)
     rest = "".join(output)
     assert up.returncode == 0, rest
-    assert "stopped." in rest
+    assert say("stopped") in rest
     assert not any(_listening(p) for p in (kafka_port, pg_port, web_port, form_port, police_port)), (
         "stopping must stop every service"
     )

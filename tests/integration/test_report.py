@@ -25,6 +25,7 @@ from trygg.demo import demo_events
 from trygg.domain.placement import AreaIndex
 from trygg.localstack.processes import Postgres
 from trygg.synthetic_surveys import SurveyPlan, survey_areas, survey_waves
+from trygg.texts import say
 
 SIGNED = date(2024, 5, 1)  # world_geojson's signing date
 UNTIL = date(2025, 5, 1)  # a full year on each side
@@ -97,7 +98,7 @@ def report(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> tupl
 
 def test_report_writes_readable_charts_and_a_self_contained_page(report):
     out, stdout = report
-    assert str((out / "index.html").resolve()) in stdout
+    assert f"{say('report_page')}: {(out / 'index.html').resolve()}\n" in stdout
     assert "Snatteri" in stdout  # the effect table was printed
     for name in ("veckor.png", "kategorier.png", "kontroll.png", "rapportering.png", "trygghet.png"):
         pixels = _pixels(out / name)

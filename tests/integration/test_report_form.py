@@ -24,6 +24,7 @@ from trygg.adapters.kafka import create_topics
 from trygg.localstack.intake import start_relay
 from trygg.localstack.processes import Broker, free_port
 from trygg.settings import Settings
+from trygg.texts import say
 
 AREA_B = Rect("test-teg", 20.25, 63.82, 20.26, 63.83)  # another agreement, apart from A
 
@@ -365,7 +366,8 @@ def test_partners_command_issues_lists_and_revokes_links(database: str, monkeypa
                             ).fetchone()[0] == 0  # the token itself is never stored
     main(["partners", "list"])
     listing = capsys.readouterr().out
-    assert f"{token[:6]}…" in listing and "shop-a" in listing and "active" in listing and "site-a" in listing
+    assert f"{token[:6]}…" in listing and "shop-a" in listing and say("active") in listing and "site-a" in listing
     assert main(["partners", "revoke", token[:8]]) == 0
+    assert capsys.readouterr().out == say("links_revoked", revoked=1) + "\n"
     main(["partners", "list"])
-    assert "revoked" in capsys.readouterr().out
+    assert say("revoked") in capsys.readouterr().out

@@ -27,6 +27,7 @@ from trygg.app.surveys import import_survey_file
 from trygg.cli import main
 from trygg.demo import SAMPLE_AGREEMENTS
 from trygg.settings import Settings
+from trygg.texts import say
 
 HEADER = "area_id,wave,fielded_from,fielded_until,question_id,answer"
 COUNTS = {  # (area, wave, question) -> answer -> respondents
@@ -252,8 +253,9 @@ def test_cli_prints_a_reason_per_bad_row(database: str, tmp_path: Path, monkeypa
     monkeypatch.setenv("DATABASE_URL", database)
     assert main(["surveys", "import", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "nothing imported, 2 problems" in err
-    assert "row 2: answer: unknown_answer" in err and "row 3: area_id: unknown_area" in err
+    assert f"{path}: {say('surveys_refused', problems=2)}:\n" in err
+    assert f"  {say('survey_row')} 2: answer: unknown_answer: " in err
+    assert f"  {say('survey_row')} 3: area_id: unknown_area: " in err
     assert set(QUESTIONS["avoided_place"].answers) == {1, 2}
     rows.pop(2), rows.pop(2)
     with path.open("w", newline="", encoding="utf-8") as f:

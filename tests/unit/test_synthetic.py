@@ -16,6 +16,7 @@ from trygg.domain.placement import AreaIndex
 from trygg.domain.surveys import validate_perceived_safety
 from trygg.synthetic import History, generate, load_sample_agreements, true_effects
 from trygg.synthetic_surveys import survey_areas
+from trygg.texts import say
 
 FIRST, LAST = date(2023, 1, 1), date(2025, 12, 31)
 
@@ -118,6 +119,8 @@ def test_generate_command_writes_events_and_truth(tmp_path, capsys) -> None:  # 
     alidhem = truth["agreements"]["umea-alidhem"]
     assert alidhem["categories"]["shoplifting"]["rate_ratio"] == 0.5
     assert alidhem["categories"]["theft"]["rate_ratio"] == pytest.approx(0.7)
+    assert capsys.readouterr().out == (
+        f"{say('wrote_history', events=len(events))}: {out}, {tmp_path / 'history.truth.json'}\n")
     assert main(["generate", "--out", str(out), "--effect", "nonsense=-0.3"]) == 2
 
 
@@ -141,7 +144,8 @@ def test_generate_command_writes_survey_waves_and_pulse_answers_with_their_truth
     assert {p.site_id for p in pulses} == sites
     truth = json.loads((tmp_path / "history.truth.json").read_text(encoding="utf-8"))
     assert truth["perceived_safety"]["agreements"]["umea-alidhem"]["share_change"] == 0.08
-    assert "survey waves and pulse answers" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"{say('wrote_surveys', events=len(parsed))}: {tmp_path / 'history.surveys.ndjson'}\n" in printed
 
 
 def test_a_shared_control_area_is_generated_once() -> None:

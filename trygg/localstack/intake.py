@@ -7,6 +7,10 @@ from pathlib import Path
 
 from trygg.localstack.processes import start_command, wait_for_port
 from trygg.settings import Settings
+from trygg.texts import say
+
+# The width of the label column in `trygg up`'s list of what runs (trygg.localstack.stack prints the others).
+LABEL_WIDTH = 36
 
 
 def start_relay(settings: Settings, log_path: Path) -> subprocess.Popen:
@@ -24,7 +28,8 @@ def print_intake(settings: Settings, *, demo: bool) -> None:
     """`trygg up`: where the form is, and (with the demo data) a personal link of a demo partner."""
     from trygg.app.partner_links import issue_link
 
-    print(f"  report form       {settings.form_base_url}/r/<token>   (links: trygg partners issue|list|revoke)")
+    print(f"  {say('report_form'):<{LABEL_WIDTH}} {settings.form_base_url}/r/<token>   "
+          f"({say('links')}: trygg partners issue|list|revoke)")
     if demo:
         url = issue_link(settings, "umea-alidhem", "ica-alidhem", [])
-        print(f"  demo link         {url}   (ICA Nära Ålidhem; new on every start)")
+        print(f"  {say('demo_link'):<{LABEL_WIDTH}} {url}   (ICA Nära Ålidhem; {say('new_every_start')})")

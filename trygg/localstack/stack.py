@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from trygg.localstack.processes import Broker, Postgres, start_command
 from trygg.settings import Settings
+from trygg.texts import say
 
 
 def _local_port(url_or_hostport: str) -> int:
@@ -29,7 +30,7 @@ def wait_until_counted(settings: Settings, expected_events: int, timeout_s: floa
     with connect(settings.database_url) as conn:
         while time.monotonic() < deadline:
             stored = events_stored(conn)
-            print(f"\r  counted {stored:>6} / {expected_events} events", end="", flush=True)
+            print(f"\r  {say('counted', stored=stored, expected=expected_events)}", end="", flush=True)
             if stored >= expected_events:
                 break
             time.sleep(0.5)
@@ -46,33 +47,31 @@ def _load_demo(settings: Settings) -> None:
     from trygg.app.surveys import queue_perceived_safety
     from trygg.demo import SAMPLE_AGREEMENTS, demo_events, demo_perceived_safety, load_sample_agreements
 
-    print(f"• loading sample agreements for Umeå from {SAMPLE_AGREEMENTS}")
+    print(f"• {say('loading_agreements')}: {SAMPLE_AGREEMENTS}")
     print("  " + load_agreements_file(settings, SAMPLE_AGREEMENTS))
     agreements, now = load_sample_agreements(), datetime.now(UTC)
     # Effect estimates compare a whole year before signing with the year after: start a year before the first.
     days = max(540, (now.date() - min(a.signed_at for a in agreements)).days + 366)
     events = demo_events(agreements, now=now, days=days)
-    print(f"• publishing {len(events)} synthetic incident reports ({days // 30} months) to "
-          f"{settings.topic_incidents_reported}")
+    print(f"• {say('publishing', events=len(events), months=days // 30, topic=settings.topic_incidents_reported)}")
     publish_events(settings, events)
     safety = demo_perceived_safety(agreements, now=now, days=days)
     queue_perceived_safety(settings, safety)
     waves = sum(isinstance(e, SurveyWaveEvent) for e in safety)
-    print(f"• queueing {waves} synthetic survey waves and {len(safety) - waves} pulse answers for "
-          f"{settings.topic_surveys_reported} (the relay publishes them)")
+    print(f"• {say('queueing', waves=waves, pulses=len(safety) - waves, topic=settings.topic_surveys_reported)}")
     wait_until_counted(settings, len(events) + len(safety))
     print(counts_table(settings))
-    print("• report for Ålidhem (for partners without Grafana):")
+    print(f"• {say('demo_report')}:")
     report = render_report(settings, "umea-alidhem")
     print(report.table)
-    print(f"  open {report.page.resolve().as_uri()}")
+    print(f"  {say('open')}: {report.page.resolve().as_uri()}")
 
 
 def run_local_stack(settings: Settings, *, demo: bool) -> int:
     """Start broker, database, migrations, topics and the processor; optionally the demo; stop all on Ctrl-C."""
     from trygg.adapters.kafka import create_topics
     from trygg.app.migrate import migrate_database
-    from trygg.localstack.intake import print_intake, start_form, start_relay
+    from trygg.localstack.intake import LABEL_WIDTH, print_intake, start_form, start_relay
     from trygg.localstack.police import start_police_feed
     from trygg.localstack.supervisor import Supervisor
 
@@ -88,42 +87,45 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
     postgres = Postgres(state / "pgdata", port=_local_port(settings.database_url), database=db_url.path.lstrip("/"))
     services = Supervisor()
     try:
-        print(f"• starting Kafka-protocol broker (Tansu) on {broker.bootstrap}")
+        print(f"• {say('starting_broker')}: {broker.bootstrap}")
         broker.start()
-        print(f"• starting PostgreSQL on 127.0.0.1:{postgres.port} (data in {postgres.datadir})")
+        print(f"• {say('starting_postgres')}: 127.0.0.1:{postgres.port} "
+              f"({say('data_directory')}: {postgres.datadir})")
         postgres.start()
         _, applied = migrate_database(settings)
-        print(f"• migrations applied: {', '.join(m.path.name for m in applied) or 'none pending'}")
+        print(f"• {say('migrations_applied')}: {', '.join(m.path.name for m in applied) or say('none_pending')}")
         create_topics(settings)
         logs = {name: state / f"{name}.log" for name in ("worker", "relay", "form", "police-feed")}
         services.add("stream processor", lambda: start_command(settings, "worker", logs["worker"]), logs["worker"])
-        print(f"• stream processor started (log: {logs['worker']})")
+        print(f"• {say('processor_started')} ({say('log')}: {logs['worker']})")
         services.add("outbox relay", lambda: start_relay(settings, logs["relay"]), logs["relay"])
-        print(f"• outbox relay started (log: {logs['relay']})")
+        print(f"• {say('relay_started')} ({say('log')}: {logs['relay']})")
         services.add("report form", lambda: start_form(settings, logs["form"]), logs["form"])
-        print(f"• report form started on http://{settings.form_host}:{settings.form_port}/ (log: {logs['form']})")
+        print(f"• {say('form_started')}: http://{settings.form_host}:{settings.form_port}/ "
+              f"({say('log')}: {logs['form']})")
         services.add("police feed", lambda: start_police_feed(settings, logs["police-feed"]), logs["police-feed"])
-        print(f"• police feed started on http://{settings.police_feed_host}:{settings.police_feed_port}/v1/incidents "
-              f"(agencies: trygg agencies add|list|revoke; log: {logs['police-feed']})")
+        print(f"• {say('police_feed_started')}: "
+              f"http://{settings.police_feed_host}:{settings.police_feed_port}/v1/incidents "
+              f"({say('agencies')}: trygg agencies add|list|revoke; {say('log')}: {logs['police-feed']})")
         if demo:
             _load_demo(settings)
         print()
-        print("The platform runs:")
-        print(f"  Kafka bootstrap   {broker.bootstrap}   topics: {settings.topic_incidents_reported}, "
-              f"{settings.topic_incidents_rejected}, {settings.topic_agreements}")
-        print(f"  PostgreSQL        {settings.database_url}   read model: incident_counts")
+        print(f"{say('platform_runs')}:")
+        print(f"  {'Kafka bootstrap':<{LABEL_WIDTH}} {broker.bootstrap}   {say('topics')}: "
+              f"{settings.topic_incidents_reported}, {settings.topic_incidents_rejected}, {settings.topic_agreements}")
+        print(f"  {'PostgreSQL':<{LABEL_WIDTH}} {settings.database_url}   {say('read_model')}: incident_counts")
         if settings.processor_web_port:
-            print(f"  processor health  http://127.0.0.1:{settings.processor_web_port}/")
+            print(f"  {say('processor_health'):<{LABEL_WIDTH}} http://127.0.0.1:{settings.processor_web_port}/")
         print_intake(settings, demo=demo)
-        print("Press Ctrl-C to stop. A service that dies is restarted (said here).")
+        print(say("press_ctrl_c"))
         while True:
             services.check()
             time.sleep(0.5)
     except KeyboardInterrupt:
-        print("\nstopping…")
+        print(f"\n{say('stopping')}")
         return 0
     finally:
         services.stop()
         postgres.stop()
         broker.stop()
-        print("stopped.")
+        print(say("stopped"))
