@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(500, ge=1, description="outbox rows the relay publishes per transaction")
     relay_idle_seconds: float = Field(0.2, gt=0, description="relay pause when the outbox is empty")
     relay_max_backoff_seconds: float = Field(10.0, gt=0, description="longest relay wait between broker retries")
+    relay_resend_after_seconds: float = Field(
+        300.0, gt=0, description="an event published but not counted by the processor after this long is published "
+        "again (then after twice as long, and so on); set it above the processor's worst expected lag"
+    )
+    relay_resend_max_seconds: float = Field(3600.0, gt=0, description="longest wait between two re-sends of an event")
+    relay_report_seconds: float = Field(
+        30.0, gt=0, description="how often the relay logs events published but not yet counted (when there are any)"
+    )
     form_host: str = Field("127.0.0.1", description="address the report form listens on")
     form_port: int = Field(8090, ge=1, le=65535, description="port of the report form (`trygg form`)")
     form_base_url: str = Field(

@@ -370,6 +370,12 @@ BOARD: dict[str, Text] = {
     "delay_title": ("Fördröjning från händelse till lagring (median och 95:e percentil)",
                     "Delay from event to storage (median and 95th percentile)"),
     "last_event_title": ("Senaste händelse per källa", "Latest event per source"),
+    "outbox_title": ("Utkorgen: mottagna händelser som ännu inte räknats", "Outbox: accepted events not yet counted"),
+    "outbox_unsent": ("Ej skickade", "Not sent"),
+    "outbox_oldest_unsent": ("Äldsta ej skickade (s)", "Oldest not sent (s)"),
+    "outbox_unconfirmed": ("Skickade, ej räknade", "Sent, not counted"),
+    "outbox_oldest_unconfirmed": ("Äldsta skickade, ej räknade (s)", "Oldest sent, not counted (s)"),
+    "outbox_resent": ("Skickade igen", "Sent again"),
     # Column and series names the queries return.
     "comparison": ("Jämförelse", "Comparison"),
     "in_area": ("I området", "In the area"),

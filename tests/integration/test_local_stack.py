@@ -111,6 +111,19 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
         with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
             wait_for(lambda: conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0] == stored + 1, 90,
                      "the report to be counted by the restarted processor")
+
+        # The broker too (memory storage: it comes back empty, its topics are created again); a report sent while
+        # it is away is counted once it is back.
+        [broker] = [c for c, tail in children if tail == ["memory://tansu/"]]
+        broker.kill()
+        wait_for(lambda: "• Kafka broker exited with -9; restarting in 1 s" in "".join(output), 30,
+                 "the broker's death to be said")
+        with httpx.Client(follow_redirects=True) as client:
+            assert "Tack! Rapporten är mottagen" in post_report(client, demo_link[1]).text
+        wait_for(lambda: "• Kafka broker restarted" in "".join(output), 60, "the broker to be restarted")
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+            wait_for(lambda: conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0] == stored + 2, 120,
+                     "the report sent during the broker's absence to be counted")
     finally:
         up.send_signal(stop_signal)
         try:

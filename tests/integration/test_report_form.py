@@ -6,7 +6,7 @@ The form runs under uvicorn in this process (a thread), the relay and the proces
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,6 +189,18 @@ def browser(tmp_path: Path) -> Iterator[object]:
     driver.quit()
 
 
+def loads_page(browser, action: Callable[[], object]) -> None:
+    """Do what submits a form or follows a link, and wait for the new page: on a loaded machine a lookup right
+    after the click can still find the old page's element, which the navigation then makes stale."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = browser.find_element(By.TAG_NAME, "html")
+    action()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old))
+
+
 @pytest.fixture
 def form_worker(intake: Intake, relay: None, tmp_path: Path) -> Iterator[WorkerProcess]:
     """The processor behind the form and the relay."""
@@ -209,25 +221,25 @@ def test_in_a_browser_reports_in_swedish_and_english_are_counted_errors_shown_an
     assert find(By.CSS_SELECTOR, "#where-site-a").is_selected()  # their own site is preselected
     find(By.CSS_SELECTOR, "label[for=category-shoplifting]").click()
     find(By.ID, "note").send_keys("Två personer, ring mig på 070-123 45 67")
-    find(By.ID, "report-submit").click()
+    loads_page(browser, lambda: find(By.ID, "report-submit").click())
     assert find(By.TAG_NAME, "h1").text == "Tack! Rapporten är mottagen"
     swedish_reference = find(By.ID, "reference").text
     assert re.fullmatch(r"[A-Z2-7]{4}-[A-Z2-7]{4}", swedish_reference)
 
-    find(By.ID, "report-another").click()
-    find(By.LINK_TEXT, "In English").click()
+    loads_page(browser, lambda: find(By.ID, "report-another").click())
+    loads_page(browser, lambda: find(By.LINK_TEXT, "In English").click())
     assert find(By.TAG_NAME, "html").get_attribute("lang") == "en"
     radio = find(By.ID, "category-graffiti")  # by keyboard only: space selects, enter submits
     radio.send_keys(Keys.SPACE)
     find(By.ID, "loss").send_keys("450")
-    find(By.ID, "loss").send_keys(Keys.ENTER)
+    loads_page(browser, lambda: find(By.ID, "loss").send_keys(Keys.ENTER))
     assert find(By.TAG_NAME, "h1").text == "Thank you! The report has been received"
     assert find(By.ID, "reference").text != swedish_reference
 
-    find(By.ID, "report-another").click()
-    find(By.LINK_TEXT, "På svenska").click()
+    loads_page(browser, lambda: find(By.ID, "report-another").click())
+    loads_page(browser, lambda: find(By.LINK_TEXT, "På svenska").click())
     browser.execute_script("document.getElementById('date').value = '2099-01-01'")  # as if typed
-    find(By.ID, "report-submit").click()
+    loads_page(browser, lambda: find(By.ID, "report-submit").click())
     category_error = find(By.CSS_SELECTOR, "#category-group #category-error")
     assert category_error.text == "Välj vad som hände."
     assert find(By.CSS_SELECTOR, "#when-group #when-error").text == "Tiden ligger i framtiden. Ange när det hände."
@@ -267,12 +279,12 @@ def test_in_a_browser_the_pulse_question_is_one_tap_and_counted_per_site_and_day
     browser.get(intake.url(intake.token_a))
     assert "Hur trygg kändes platsen idag?" in find(By.CSS_SELECTOR, "#pulse-form legend").text
     assert find(By.ID, "pulse-5").get_attribute("aria-label") == "5: Mycket trygg"
-    find(By.ID, "pulse-4").click()  # one tap, nothing else to fill in
+    loads_page(browser, lambda: find(By.ID, "pulse-4").click())  # one tap, nothing else to fill in
     assert find(By.ID, "pulse-thanks").text == "Tack! Ditt svar om tryggheten är sparat."
     assert find(By.TAG_NAME, "h1").text == "Rapportera en händelse"  # still the form: report next if need be
-    find(By.LINK_TEXT, "In English").click()
+    loads_page(browser, lambda: find(By.LINK_TEXT, "In English").click())
     assert "How safe did the place feel today?" in find(By.CSS_SELECTOR, "#pulse-form legend").text
-    find(By.ID, "pulse-2").send_keys(Keys.ENTER)  # keyboard only
+    loads_page(browser, lambda: find(By.ID, "pulse-2").send_keys(Keys.ENTER))  # keyboard only
     assert find(By.ID, "pulse-thanks").text == "Thank you! Your answer about safety is saved."
 
     with httpx.Client() as client:

@@ -73,7 +73,7 @@ def _stored(conn: psycopg.Connection) -> Counter:
 def _publish_outbox(conn: psycopg.Connection, settings: Settings) -> None:
     prod = producer(settings)
     try:
-        while relay_once(conn, prod, settings):
+        while relay_once(conn, prod, settings).total:
             pass
     finally:
         prod.close()

@@ -16,6 +16,7 @@ from shapely.geometry import Point, shape
 
 from schemas import Agreement, AreaKind, IncidentEvent, Site, municipality_area_id
 from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
+from trygg.adapters import outbox
 from trygg.domain.aggregation import CountKey, count_increments, first_of_each
 from trygg.domain.batches import BatchResult, RejectedRow
 from trygg.domain.buckets import hour_bucket
@@ -146,7 +147,8 @@ def store_batch(
 
 def claim_in_ledger(cur: psycopg.Cursor, events: Sequence[IncidentEvent | SurveyWaveEvent | PulseAnswerEvent]) -> set:
     """The ids of `events` that were not in the ledger before (and are now), inside the caller's transaction:
-    the one exactly-once gate of every input stream."""
+    the one exactly-once gate of every input stream. All of them (new or repeated) are confirmed in the outbox."""
+    outbox.confirm(cur, [e.event_id for e in events])
     return {
         row[0]
         for row in cur.execute(
@@ -188,9 +190,11 @@ def _insert_notes(cur: psycopg.Cursor, noted: Sequence[IncidentEvent], expires_a
 
 
 def insert_rejections(cur: psycopg.Cursor, rejected: Sequence[RejectedRow], stream: str = "incidents") -> None:
-    """Record rejections (reason only, no payload) of one input stream ('incidents' or 'surveys')."""
+    """Record rejections (reason only, no payload) of one input stream ('incidents' or 'surveys'); an outbox
+    event among them is confirmed (it will not be re-sent)."""
     if not rejected:
         return
+    outbox.confirm_rejected(cur, [claimed for r in rejected if (claimed := r.claimed_event()) is not None])
     cur.execute(
         """INSERT INTO rejected_events (stream, source_partition, source_offset, payload_sha256, rejected_at,
                                         reason, field)

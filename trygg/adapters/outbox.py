@@ -1,13 +1,19 @@
 """The transactional outbox: reports are stored here with the caller's own write, and published by the relay.
 
 A reporter may be told "received" (a receipt page, a 2xx) only after the transaction that called
-`enqueue` has committed: from then on the event survives any broker outage or crash.
+`enqueue` has committed: from then on the event survives any broker outage or crash. A row keeps its payload
+until the processor has committed the event (`confirm`, in the processor's own transaction), not merely until
+the broker acknowledged it: a broker that loses its log (the embedded one keeps it in memory) only delays
+events, because the relay publishes what is still unconfirmed again once it is due (`publish_slice`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
+from uuid import UUID
 
 import psycopg
 
@@ -16,7 +22,15 @@ from schemas.survey import PulseAnswerEvent, SurveyWaveEvent
 from trygg.adapters.kafka import event_message
 
 Outcome = Literal["accepted", "duplicate", "taken"]
-Publish = Callable[[list[tuple[str, bytes]]], object]  # sends keyed messages and waits for the broker
+
+
+@dataclass(frozen=True)
+class Publish:
+    """How a bulk import publishes its events itself: `send` sends keyed messages and waits for the broker;
+    the relay sends them again if the processor has not confirmed them `resend_after` later."""
+
+    send: Callable[[list[tuple[str, bytes]]], object]
+    resend_after: timedelta
 
 
 def enqueue(
@@ -29,27 +43,30 @@ def enqueue(
     the same owner's event, or (owner, external_id) when external_id is set, is already in the outbox (or
     earlier in `events`). "taken": another owner's event has this event_id (nothing is stored).
     With `publish` (bulk imports), the new events are published right here, before the caller commits, and
-    kept as sent rows without payload: no relay round trip, and the rows still turn later repeats into
-    duplicates. A failed publish raises, so the caller's transaction rolls back and nothing is half-done.
+    kept as sent rows: no relay round trip for the first publication, and re-sent like any row until the
+    processor confirms them. A failed publish raises, so the caller's
+    transaction rolls back and nothing is half-done.
     """
     if not events:
         return []
     owners = list(owners) if owners is not None else [f"source:{e.source.value}" for e in events]
     messages = [event_message(e) for e in events]
+    sent = publish is not None
     inserted = {
         row[0]
         for row in conn.execute(
-            """INSERT INTO outbox (event_id, source, owner, external_id, payload, sent_at)
-               SELECT i, s, o, x, p, CASE WHEN %s THEN now() END
+            """INSERT INTO outbox (event_id, source, owner, external_id, payload, sent_at, attempts, due_at)
+               SELECT i, s, o, x, p, CASE WHEN %s THEN now() END, CASE WHEN %s THEN 1 ELSE 0 END,
+                      now() + %s * CASE WHEN %s THEN 1 ELSE 0 END
                FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], %b::bytea[]) AS e(i, s, o, x, p)
                ON CONFLICT DO NOTHING RETURNING event_id""",
             (
-                publish is not None,
+                sent, sent, publish.resend_after if publish else timedelta(0), sent,
                 [e.event_id for e in events],
                 [e.source.value for e in events],
                 owners,
                 [e.external_id for e in events],
-                [None if publish else value for _, value in messages],
+                [value for _, value in messages],
             ),
         )
     }
@@ -68,7 +85,7 @@ def enqueue(
             outcomes.append("duplicate" if owner_of.get(event.event_id, owner) == owner else "taken")
         inserted.discard(event.event_id)
     if publish is not None and new_messages:
-        publish(new_messages)
+        publish.send(new_messages)
     return outcomes
 
 
@@ -87,28 +104,73 @@ def enqueue_perceived_safety(conn: psycopg.Connection, events: Sequence[SurveyWa
     ).rowcount
 
 
-def publish_slice(conn: psycopg.Connection, limit: int, publish: Callable[[str, list[tuple[str, bytes]]], object]) -> int:
-    """Publish up to `limit` of the oldest unsent rows and mark them sent (their payload erased), in one
-    transaction; returns how many. `publish(stream, messages)` sends one stream's keyed messages ('incidents'
-    or 'surveys') and must return only once the broker acknowledged them all; when it raises, the rows stay
-    unsent. The rows are locked with SKIP LOCKED, so several relays may run. A crash between the
-    acknowledgement and the commit publishes them again next time (the processor's ledger drops the repeat).
+@dataclass(frozen=True)
+class Published:
+    """What one relay round published: rows sent for the first time, and unconfirmed rows sent again."""
+
+    first: int = 0
+    again: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.first + self.again
+
+
+def publish_slice(
+    conn: psycopg.Connection, limit: int, publish: Callable[[str, list[tuple[str, bytes]]], object],
+    resend_after: timedelta, resend_max: timedelta,
+) -> Published:
+    """Publish up to `limit` of the rows that are due (never sent, or sent and not confirmed in time), oldest
+    due first, in one transaction. `publish(stream, messages)` sends one stream's keyed messages ('incidents'
+    or 'surveys') and must return only once the broker acknowledged them all; when it raises, nothing changes.
+    A published row is due again after `resend_after`, doubled with every attempt up to `resend_max`, unless
+    the processor confirms it first. Rows are locked with SKIP LOCKED, so several relays may run. A crash
+    between the acknowledgement and the commit publishes them again next time (the processor's ledger drops
+    the repeat).
     """
     with conn.transaction():
         rows = conn.execute(
-            """SELECT event_id, payload, stream FROM outbox WHERE sent_at IS NULL
-               ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED""",
+            """SELECT event_id, payload, stream, attempts FROM outbox WHERE confirmed_at IS NULL AND due_at <= now()
+               ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED""",
             (limit,),
         ).fetchall()
         if not rows:
-            return 0
-        for stream in sorted({s for _, _, s in rows}):
-            publish(stream, [(str(event_id), bytes(payload)) for event_id, payload, s in rows if s == stream])
+            return Published()
+        for stream in sorted({r[2] for r in rows}):
+            publish(stream, [(str(event_id), bytes(payload)) for event_id, payload, s, _ in rows if s == stream])
         conn.execute(
-            "UPDATE outbox SET sent_at = now(), payload = NULL WHERE event_id = ANY(%s)",
-            ([event_id for event_id, _, _ in rows],),
+            """UPDATE outbox SET sent_at = now(), attempts = attempts + 1,
+                   due_at = now() + least(%s * power(2, least(attempts, 30)), %s)
+               WHERE event_id = ANY(%s)""",
+            (resend_after, resend_max, [r[0] for r in rows]),
         )
-    return len(rows)
+    again = sum(r[3] > 0 for r in rows)
+    return Published(first=len(rows) - again, again=again)
+
+
+def confirm(cur: psycopg.Cursor, event_ids: Sequence[UUID]) -> None:
+    """Mark these events committed by the processor and erase their payloads, inside the processor's own
+    transaction (so a rolled-back batch confirms nothing). Rows a relay is re-sending right now are skipped, not
+    waited for: their copy arrives again and is confirmed then, as a duplicate."""
+    if event_ids:
+        cur.execute(
+            """UPDATE outbox SET confirmed_at = now(), payload = NULL WHERE event_id IN (
+                   SELECT event_id FROM outbox WHERE event_id = ANY(%s) AND confirmed_at IS NULL
+                   ORDER BY event_id FOR UPDATE SKIP LOCKED)""",
+            (list(event_ids),),
+        )
+
+
+def confirm_rejected(cur: psycopg.Cursor, rejected: Sequence[tuple[UUID, bytes]]) -> None:
+    """Confirm outbox rows the processor rejected (for instance a site removed since the report): matched by
+    event id *and* the exact payload, so a forged message that merely claims an id confirms nothing."""
+    if rejected:
+        cur.execute(
+            """UPDATE outbox o SET confirmed_at = now(), payload = NULL
+               FROM unnest(%s::uuid[], %s::bytea[]) AS r(event_id, payload)
+               WHERE o.event_id = r.event_id AND o.payload = r.payload AND o.confirmed_at IS NULL""",
+            ([i for i, _ in rejected], [p for _, p in rejected]),
+        )
 
 
 def is_queued(conn: psycopg.Connection, event_id: object, owner: str) -> bool:
@@ -118,5 +180,21 @@ def is_queued(conn: psycopg.Connection, event_id: object, owner: str) -> bool:
 
 
 def unsent(conn: psycopg.Connection) -> int:
-    """How many events wait for the relay."""
-    return conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+    """How many events wait for their first publication."""
+    return conn.execute("SELECT count(*) FROM outbox WHERE confirmed_at IS NULL AND attempts = 0").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class Health:
+    """The outbox as the pipeline-health board shows it (ages in seconds since the event was accepted)."""
+
+    unsent: int
+    oldest_unsent_s: float | None
+    unconfirmed: int
+    oldest_unconfirmed_s: float | None
+    resent: int
+
+
+def health(conn: psycopg.Connection) -> Health:
+    """Events waiting for their first publication, and published but not yet committed by the processor."""
+    return Health(*conn.execute("SELECT * FROM outbox_health()").fetchone())

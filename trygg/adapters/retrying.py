@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import psycopg
 from grafana_client.client import GrafanaServerError, GrafanaTimeoutError
-from kafka.errors import BrokerNotAvailableError, KafkaError
+from kafka.errors import BrokerNotAvailableError, KafkaError, UnknownError
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -35,8 +35,12 @@ def database_away(error: BaseException) -> bool:
 
 
 def broker_away(error: BaseException) -> bool:
-    """Kafka unreachable or not ready: the errors kafka-python itself calls retriable."""
-    return isinstance(error, KafkaError) and (error.retriable or isinstance(error, BrokerNotAvailableError))
+    """Kafka unreachable or not ready: the errors kafka-python itself calls retriable, and a broker's
+    UNKNOWN_SERVER_ERROR. The embedded broker (Tansu, memory storage) answers the first produce requests after
+    a restart with it (its log: `AlreadyExists` for offset 0 of every partition); the sender keeps its rows
+    and the retry, with a new producer, goes through."""
+    return isinstance(error, KafkaError) and (
+        error.retriable or isinstance(error, BrokerNotAvailableError | UnknownError))
 
 
 def database_or_broker_away(error: BaseException) -> bool:

@@ -1,11 +1,12 @@
 """Use case: import a file (`trygg import`), a historical backfill from CSV, NDJSON or police NDJSON, streamed and resumable.
 
 Each batch of lines is one transaction: its accepted events are published to Kafka (and registered in the
-outbox as sent, which makes later repeats duplicates), its rejected lines go to import_rejections, and the
-file's progress moves on. Publishing directly spares a million-line backfill the relay's round trip through
-the outbox. Killed at any moment, a rerun continues after the last committed batch; a batch published but
-not committed is published again, and the processor's ledger drops the repeats (same event_id). While the
-broker is away the import waits and retries the batch.
+outbox as sent, which makes later repeats duplicates and lets the relay send them again if the processor has
+not counted them in time), its rejected lines go to import_rejections, and the file's progress moves on.
+Publishing directly spares a million-line backfill the relay's first round trip through the outbox.
+Killed at any moment, a rerun continues after the last committed batch; a batch published but not committed
+is published again, and the processor's ledger drops the repeats (same event_id). While the broker is away
+the import waits and retries the batch.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from trygg.adapters.agencies import (
 )
 from trygg.adapters.database import connect, load_index
 from trygg.adapters.kafka import FAIL_FAST, deliver, producer
+from trygg.adapters.outbox import Publish
 from trygg.adapters.retrying import broker_away, outage
 from trygg.domain.police_intake import (
     CSV_COLUMNS,
@@ -136,6 +138,7 @@ def run_import(
                    disable=not progress or state.finished, desc="import")
         items = _items(path, fmt, state.lines_done, agency_id or "polisen")
         publisher = _Publisher(settings, state, bar)
+        publish = Publish(publisher.publish, timedelta(seconds=settings.relay_resend_after_seconds))
         # A batch is committed only together with its publication: while the broker is away it waits and is
         # committed again, as a whole (a failed publish rolls the batch's transaction back).
         retry = outage(broker_away, "Kafka (import)", first_wait=1, max_wait=30, on_retry=publisher.broker_away)
@@ -148,7 +151,7 @@ def run_import(
                 numbers = [n for n, _ in batch]
                 outcomes = evaluate([item for _, item in batch], agency=agency, index=index, now=datetime.now(UTC),
                                     max_clock_skew=skew, known_sites=index.sites)
-                retry(commit_import_batch, conn, state, numbers, outcomes, numbers[-1], publisher.publish, agency=agency)
+                retry(commit_import_batch, conn, state, numbers, outcomes, numbers[-1], publish, agency=agency)
                 bar.update(min(numbers[-1], lines) - bar.n)
         finally:
             publisher.close()

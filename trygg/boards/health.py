@@ -1,4 +1,5 @@
-"""Pipeline health, for operators: ingest, rejections, delay, and whether each source still reports."""
+"""Pipeline health, for operators: ingest, rejections, delay, whether each source still reports, and what the
+outbox still holds (accepted, not yet counted)."""
 
 from __future__ import annotations
 
@@ -31,5 +32,9 @@ def board() -> db.Dashboard:
         .with_panel(
             table.Panel().title(text(BOARD, "last_event_title")).datasource(DATASOURCE)
             .with_target(Sql(q.LAST_EVENT)).unit("dateTimeFromNow").height(8).span(12)
+        )
+        .with_panel(
+            table.Panel().title(text(BOARD, "outbox_title")).datasource(DATASOURCE)
+            .with_target(Sql(q.OUTBOX)).height(5).span(24)
         )
     )

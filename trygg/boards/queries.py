@@ -379,5 +379,16 @@ VARIABLES = (VAR_AGREEMENT, VAR_CATEGORY, VAR_SOURCE, VAR_MUNICIPALITY)
 AGREEMENT_PANELS = (HEADLINE, EFFECT_TABLE, WEEKLY, BEFORE_AFTER, AREA_VS_CONTROL, REPORTING, POLICE_VS_ALL, MAP,
                     SAFETY_TABLE, SAFETY_WAVES, PULSE)
 MUNICIPALITY_PANELS = (OVERVIEW, TREND)
-HEALTH_PANELS = (INGEST, DELAY, REJECTED, LAST_EVENT)
+OUTBOX = Query(
+    "outbox",
+    f"""SELECT unsent AS "{texts.text(BOARD, 'outbox_unsent')}",
+       round(oldest_unsent_s) AS "{texts.text(BOARD, 'outbox_oldest_unsent')}",
+       unconfirmed AS "{texts.text(BOARD, 'outbox_unconfirmed')}",
+       round(oldest_unconfirmed_s) AS "{texts.text(BOARD, 'outbox_oldest_unconfirmed')}",
+       resent AS "{texts.text(BOARD, 'outbox_resent')}"
+FROM outbox_health()""",
+    partner_facing=False,
+)
+
+HEALTH_PANELS = (INGEST, DELAY, REJECTED, LAST_EVENT, OUTBOX)
 ALL_QUERIES = (*VARIABLES, ANNOTATIONS, *AGREEMENT_PANELS, *MUNICIPALITY_PANELS, *HEALTH_PANELS)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from uuid import UUID
 
 from schemas import Rejection
 
@@ -19,6 +21,18 @@ class RejectedRow:
     @property
     def payload_sha256(self) -> str:
         return hashlib.sha256(self.rejection.payload.encode()).hexdigest()
+
+    def claimed_event(self) -> tuple[UUID, bytes] | None:
+        """The event id the payload claims and the payload as bytes, or None when it names no valid id.
+
+        Lets the outbox confirm one of its own events that the processor rejected (matched on both)."""
+        if self.rejection.payload_encoding != "utf-8":
+            return None
+        try:
+            claimed = json.loads(self.rejection.payload)
+            return UUID(claimed["event_id"]), self.rejection.payload.encode()
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
 
     def dead_letter(self, source_topic: str) -> tuple[bytes, bytes]:
         """Key and value for incidents.rejected: the reason, the original payload and where it came from."""

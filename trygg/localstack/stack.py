@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -86,15 +87,21 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
     db_url = urlsplit(settings.database_url)
     postgres = Postgres(state / "pgdata", port=_local_port(settings.database_url), database=db_url.path.lstrip("/"))
     services = Supervisor()
+
+    def start_broker() -> subprocess.Popen:
+        broker.start()
+        create_topics(settings)  # memory storage: a restarted broker has no topics; the relay re-sends the rest
+        assert broker.process is not None
+        return broker.process
+
     try:
         print(f"• {say('starting_broker')}: {broker.bootstrap}")
-        broker.start()
+        services.add("Kafka broker", start_broker, broker.log_path)
         print(f"• {say('starting_postgres')}: 127.0.0.1:{postgres.port} "
               f"({say('data_directory')}: {postgres.datadir})")
         postgres.start()
         _, applied = migrate_database(settings)
         print(f"• {say('migrations_applied')}: {', '.join(m.path.name for m in applied) or say('none_pending')}")
-        create_topics(settings)
         logs = {name: state / f"{name}.log" for name in ("worker", "relay", "form", "police-feed")}
         services.add("stream processor", lambda: start_command(settings, "worker", logs["worker"]), logs["worker"])
         print(f"• {say('processor_started')} ({say('log')}: {logs['worker']})")

@@ -1,8 +1,8 @@
 """`trygg up`'s supervisor: a service of the local stack that dies is started again, and the terminal says so.
 
 Services stop loudly on what they cannot handle (trygg.adapters.retrying: only outages are waited out), so a
-restart is the recovery: the processor re-reads from its last commit, the relay re-sends what is still unsent.
-A service that keeps dying waits longer before each restart (1 s doubling to 30 s; back to 1 s once it has
+restart is the recovery: the processor re-reads from its last commit, the relay re-sends what is not yet
+counted, the broker (memory storage) comes back empty with its topics created again. A service that keeps dying waits longer before each restart (1 s doubling to 30 s; back to 1 s once it has
 run for a minute), so a broken configuration does not spin the machine.
 """
 
