@@ -315,3 +315,20 @@ def test_never_raises_on_junk(raw: bytes) -> None:
     result = validate(raw)
     assert isinstance(result, Rejection)
     assert result.errors and result.message.strip()
+
+
+@pytest.mark.parametrize("raw, claims", [
+    (b'{"event_id": "7f6e2c7e-9a43-4d0b-9a1e-0c3c1b1f2a10", "category": "x"}', True),
+    (b'{"event_id": "not-a-uuid"}', False),
+    (b'{"event_id": 7}', False),
+    (b'["7f6e2c7e-9a43-4d0b-9a1e-0c3c1b1f2a10"]', False),
+    (b'{broken', False),
+    (b'\xff\xfe', False),  # not UTF-8: kept as hex, cannot be an outbox message
+])
+def test_a_rejected_message_names_the_event_id_it_claims_and_its_exact_bytes(raw: bytes, claims: bool) -> None:
+    from trygg.domain.batches import RejectedRow
+
+    outcome = validate_event(raw, now=NOW, max_clock_skew=timedelta(minutes=5), known_sites=set())
+    assert isinstance(outcome, Rejection)
+    claimed = RejectedRow(0, 0, outcome).claimed_event()
+    assert claimed == ((uuid.UUID("7f6e2c7e-9a43-4d0b-9a1e-0c3c1b1f2a10"), raw) if claims else None)
