@@ -1,10 +1,11 @@
 """Baseline "bare Faust" for bench.pipeline: one agent that only json-decodes each event and counts.
 
 Same broker settings (rebalance 3 s, session 6 s, heartbeat 1 s, earliest) and event loop (uvloop) as the
-processor. When `--events` records were decoded it writes a JSON result file (wall-clock times of the first
-and the last record) and keeps running until the benchmark stops it.
+processor. Every 0.1 s it writes its progress to a JSON file (records decoded so far, wall-clock times of its
+first and its latest record) and keeps running until the benchmark stops it. Several of them with one app id
+share the topic's partitions like several processor workers; the benchmark adds their counts up.
 
-    python -m bench.bare_faust --bootstrap 127.0.0.1:PORT --topic T --app-id ID --events N --result out.json
+    python -m bench.bare_faust --bootstrap 127.0.0.1:PORT --topic T --app-id ID --progress out.json
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def build_app(args: argparse.Namespace) -> faust.App:
         datadir=args.datadir,
     )
     topic = app.topic(args.topic, key_serializer="raw", value_serializer="raw")
-    result = Path(args.result)
-    state = {"count": 0, "first": None}
+    progress = Path(args.progress)
+    state = {"count": 0, "first": None, "last": None, "written": 0}
 
     @app.agent(topic)
     async def decode(stream: faust.StreamT) -> None:
@@ -46,10 +47,16 @@ def build_app(args: argparse.Namespace) -> faust.App:
             if state["first"] is None:
                 state["first"] = now
             state["count"] += 1
-            if state["count"] == args.events:
-                tmp = result.with_suffix(".tmp")
-                tmp.write_text(json.dumps({"first_record": state["first"], "done": now, "count": state["count"]}))
-                os.replace(tmp, result)
+            state["last"] = now
+
+    @app.timer(0.1)
+    async def write_progress() -> None:
+        if state["count"] != state["written"]:
+            tmp = progress.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"first_record": state["first"], "last_record": state["last"],
+                                       "count": state["count"]}))
+            os.replace(tmp, progress)
+            state["written"] = state["count"]
 
     return app
 
@@ -59,8 +66,7 @@ def main() -> None:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--app-id", required=True)
-    parser.add_argument("--events", type=int, required=True)
-    parser.add_argument("--result", required=True)
+    parser.add_argument("--progress", required=True)
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--datadir", default="bare-faust-data")
     args = parser.parse_args()

@@ -11,6 +11,7 @@ table and writes it to bench/results/pipeline-<timestamp>.md. Every wait is boun
      b. bare Faust (bench/bare_faust.py): json.loads and count, until N decoded;
      c. aiokafka + COPY: batches COPYed into a scratch table, until N rows are committed.
    The consumer-group join wait is excluded from all three: each is timed from its first record.
+   `--workers 1,2` runs a and b once per worker count (that many processes in one consumer group).
 2. Latency: a steady rate into the running pipeline; per event, send time -> first seen in event_ledger.
 3. Memory: a fresh worker over a larger pre-loaded topic; RSS sampled every second against progress.
 """
@@ -182,6 +183,7 @@ class Throughput:
     join_s: float  # consumer start -> first record
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds in the timed window, per process group
     note: str = ""
+    workers: int = 1  # consumer processes in the group
 
     @property
     def rate(self) -> float:
@@ -191,8 +193,9 @@ class Throughput:
 class CpuSampler:
     """CPU seconds of the consumer, PostgreSQL and the broker, sampled in a thread; read back for any window."""
 
-    def __init__(self, consumer_pid: int | None, postgres: Postgres, broker: Broker, interval: float = 0.25) -> None:
-        self.pids = {"consumer": consumer_pid, "postgres": postgres.process.pid, "broker": broker.process.pid}
+    def __init__(self, consumer_pids: list[int], postgres: Postgres, broker: Broker, interval: float = 0.25) -> None:
+        self.consumer_pids = consumer_pids
+        self.pids = {"postgres": postgres.process.pid, "broker": broker.process.pid}
         # The worker hands batches to a writer process: its main process alone shows how busy Faust's core is.
         self.interval = interval
         self.samples: list[tuple[float, dict[str, float]]] = []
@@ -202,8 +205,9 @@ class CpuSampler:
         self._thread.start()
 
     def _sample(self) -> None:
-        sample = {k: cpu_of(p) for k, p in self.pids.items()}
-        sample["consumer main process"] = cpu_of(self.pids["consumer"], descendants=False)
+        sample = {"consumer": sum(cpu_of(p) for p in self.consumer_pids)}
+        sample |= {k: cpu_of(p) for k, p in self.pids.items()}
+        sample["consumer main process"] = sum(cpu_of(p, descendants=False) for p in self.consumer_pids)
         self.samples.append((time.time(), sample))
 
     def _run(self) -> None:
@@ -230,39 +234,44 @@ class CpuSampler:
 
 
 def run_bare_faust(bootstrap: str, topic: str, n: int, run_dir: Path, postgres: Postgres, broker: Broker,
-                   clock: Clock) -> Throughput:
-    result = run_dir / "bare-faust.json"
+                   clock: Clock, workers: int = 1) -> Throughput:
     app_id = f"bench-bare-{uuid.uuid4().hex[:8]}"
+    progress = [run_dir / f"{app_id}-{i}.json" for i in range(workers)]
     log = open(run_dir / "bare-faust.log", "ab")  # noqa: SIM115
     started = time.time()
-    proc = subprocess.Popen(
+    procs = [subprocess.Popen(
         [sys.executable, "-m", "bench.bare_faust", "--bootstrap", bootstrap, "--topic", topic, "--app-id", app_id,
-         "--events", str(n), "--result", str(result), "--datadir", str(run_dir / f"{app_id}-data")],
+         "--progress", str(path), "--datadir", str(run_dir / f"{app_id}-{i}-data")],
         stdout=log, stderr=subprocess.STDOUT, cwd=str(run_dir),
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-    )
-    meter = CpuSampler(proc.pid, postgres, broker)
+    ) for i, path in enumerate(progress)]
+    meter = CpuSampler([p.pid for p in procs], postgres, broker)
     try:
-        while not result.exists():
+        while True:
             clock.check("waiting for bare Faust")
-            if proc.poll() is not None:
-                raise RuntimeError(f"bare Faust exited with {proc.returncode}; see {run_dir / 'bare-faust.log'}")
+            for proc in procs:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"bare Faust exited with {proc.returncode}; see {run_dir / 'bare-faust.log'}")
+            done = [json.loads(path.read_text()) for path in progress if path.exists()]
+            if sum(d["count"] for d in done) >= n:
+                break
             time.sleep(0.1)
         meter.stop()
-        data = json.loads(result.read_text())
-        cpu = meter.window(data["first_record"], data["done"])
+        first, last = min(d["first_record"] for d in done), max(d["last_record"] for d in done)
+        cpu = meter.window(first, last)
     finally:
-        stop_process(proc)
+        for proc in procs:
+            stop_process(proc)
         log.close()
-    return Throughput("b. bare Faust (json.loads + count)", n, data["done"] - data["first_record"],
-                      data["first_record"] - started, cpu, "first record -> N-th record decoded (in-process clock)")
+    return Throughput("b. bare Faust (json.loads + count)", n, last - first, first - started, cpu,
+                      "first record -> N-th record decoded (in-process clocks)", workers)
 
 
 def run_copy_baseline(bootstrap: str, topic: str, n: int, database_url: str, batch_max: int, postgres: Postgres,
                       broker: Broker, clock: Clock) -> Throughput:
     with connect(database_url) as conn:
         conn.execute("CREATE TABLE bench_copy (event_id uuid PRIMARY KEY, payload jsonb NOT NULL)")
-    meter = CpuSampler(os.getpid(), postgres, broker)
+    meter = CpuSampler([os.getpid()], postgres, broker)
     try:
         started, first, done = asyncio.run(
             _copy_consume(bootstrap, topic, f"bench-copy-{uuid.uuid4().hex[:8]}", n, database_url, batch_max, clock)
@@ -326,7 +335,8 @@ def ledger_count(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0]
 
 
-def wait_for_ledger(conn: psycopg.Connection, n: int, worker: WorkerProcess, clock: Clock, what: str) -> float:
+def wait_for_ledger(conn: psycopg.Connection, n: int, workers: list[WorkerProcess], clock: Clock,
+                    what: str) -> float:
     """Poll event_ledger until it holds n rows; returns the wall time it was first seen complete.
 
     Polls once a second, and every 0.1 s once the current rate says the end is less than 3 s away.
@@ -334,7 +344,8 @@ def wait_for_ledger(conn: psycopg.Connection, n: int, worker: WorkerProcess, clo
     last: tuple[float, int] | None = None
     while True:
         clock.check(what)
-        worker.assert_alive()
+        for worker in workers:
+            worker.assert_alive()
         count = ledger_count(conn)
         now = time.time()
         if count >= n:
@@ -350,20 +361,20 @@ def wait_for_ledger(conn: psycopg.Connection, n: int, worker: WorkerProcess, clo
 
 
 def run_pipeline(settings: Settings, n: int, run_dir: Path, postgres: Postgres, broker: Broker,
-                 clock: Clock) -> tuple[Throughput, WorkerProcess]:
-    worker = WorkerProcess(settings, run_dir / "worker-throughput.log")
+                 clock: Clock, workers: int = 1) -> tuple[Throughput, list[WorkerProcess]]:
     started = time.time()
-    worker.start()
-    meter = CpuSampler(worker.process.pid, postgres, broker)
+    procs = [WorkerProcess(settings, run_dir / f"worker-throughput-{workers}-{i}.log").start() for i in range(workers)]
+    meter = CpuSampler([w.process.pid for w in procs], postgres, broker)
     try:
         with connect(settings.database_url) as conn:
-            done = wait_for_ledger(conn, n, worker, clock, "waiting for the pipeline")
+            done = wait_for_ledger(conn, n, procs, clock, "waiting for the pipeline")
             first = float(conn.execute("SELECT extract(epoch FROM min(stored_at)) FROM event_ledger").fetchone()[0])
     finally:
         meter.stop()
     cpu = meter.window(first, done)
     return Throughput("a. pipeline (`trygg worker`)", n, done - first, first - started, cpu,
-                      "first batch transaction (min event_ledger.stored_at) -> ledger count == N (polled)"), worker
+                      "first batch transaction (min event_ledger.stored_at) -> ledger count == N (polled)",
+                      workers), procs
 
 
 # --- Latency ---------------------------------------------------------------------------------------------
@@ -610,7 +621,7 @@ def run_profile(settings: Settings, n: int, source: EventSource, run_dir: Path, 
                  "--nonblocking", "--subprocesses", "--output", str(raw)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
-            wait_for_ledger(conn, n, worker, clock, "profiling the pipeline")
+            wait_for_ledger(conn, n, [worker], clock, "profiling the pipeline")
             spy.send_signal(signal.SIGINT)
             spy.wait(30)
     finally:
@@ -701,19 +712,36 @@ def render(args: argparse.Namespace, settings: Settings | None, meta: dict, rows
     out.append("")
     out.append("| # | Measurement | Result | Target | Notes |")
     out.append("|---|---|---|---|---|")
-    by_name = {r.name[0]: r for r in rows}
+    by_name = {(r.name[0], r.workers): r for r in rows}
     for r in rows:
         cpu = ", ".join(f"{k} {v / r.seconds * 100:.0f} %" for k, v in r.cpu.items())
         per_event = r.cpu.get("consumer", 0.0) / r.events * 1e6
-        out.append(f"| 1{r.name[0]} | Throughput {r.name[3:]}, {r.events:,} events | **{r.rate:,.0f} events/s** "
-                   f"({r.seconds:.1f} s) | | {r.note}; join wait {r.join_s:.1f} s excluded; CPU (share of one core) "
-                   f"in the window: {cpu}; consumer {per_event:.0f} us CPU/event |")
-    if "a" in by_name and "b" in by_name:
-        share = by_name["a"].rate / by_name["b"].rate * 100
-        verdict = "met" if share >= 80 else "NOT met"
-        out.append(f"| 1 | Pipeline as % of bare Faust | **{share:.0f} %** | >= 80 % ({verdict}) | |")
-    if "a" in by_name and "c" in by_name:
-        share = by_name["a"].rate / by_name["c"].rate * 100
+        if r.name[0] == "a":
+            main = r.cpu.get("consumer main process", 0.0)
+            split = (f"worker {main / r.events * 1e6:.0f} + writer "
+                     f"{(r.cpu.get('consumer', 0.0) - main) / r.events * 1e6:.0f} + PostgreSQL "
+                     f"{r.cpu.get('postgres', 0.0) / r.events * 1e6:.0f} us CPU/event")
+        else:
+            split = f"consumer {per_event:.0f} us CPU/event"
+        unit = {"a": "worker", "b": "process"}.get(r.name[0])
+        processes = f", {r.workers} × {unit}" if unit else ""
+        out.append(f"| 1{r.name[0]} | Throughput {r.name[3:]}{processes}, {r.events:,} events | "
+                   f"**{r.rate:,.0f} events/s** ({r.seconds:.1f} s) | | {r.note}; join wait {r.join_s:.1f} s "
+                   f"excluded; CPU (share of one core) in the window: {cpu}; {split} |")
+    for k in sorted({r.workers for r in rows}):
+        if ("a", k) in by_name and ("b", k) in by_name:
+            share = by_name[("a", k)].rate / by_name[("b", k)].rate * 100
+            verdict = "met" if share >= 80 else "NOT met"
+            out.append(f"| 1 | Pipeline as % of bare Faust, {k} worker(s) each | **{share:.0f} %** | "
+                       f">= 80 % ({verdict}) | |")
+    for letter in ("a", "b"):
+        counts = sorted(k for (name, k) in by_name if name == letter)
+        if len(counts) > 1:
+            one, most = by_name[(letter, counts[0])], by_name[(letter, counts[-1])]
+            out.append(f"| 1 | Scaling of {one.name[3:]}: {counts[-1]} against {counts[0]} | "
+                       f"{most.rate / one.rate:.2f}x | | {counts[-1]} processes on {psutil.cpu_count()} cores |")
+    if ("a", 1) in by_name and ("c", 1) in by_name:
+        share = by_name[("a", 1)].rate / by_name[("c", 1)].rate * 100
         out.append(f"| 1 | Pipeline as % of aiokafka + COPY | {share:.0f} % | | |")
     if latency is not None and latency.queryable:
         q = latency.queryable
@@ -799,6 +827,8 @@ def main() -> int:
     parser.add_argument("--latency-seconds", type=float, help="length of the latency run (default 60; quick 20)")
     parser.add_argument("--rate", type=float, default=100.0, help="events/s during the latency run")
     parser.add_argument("--chunk", type=int, default=100_000, help="events per pre-load chunk")
+    parser.add_argument("--workers", default="1",
+                        help="comma-separated worker counts for throughput rows a and b, e.g. 1,2 (default 1)")
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: bare,copy,latency,memory")
     parser.add_argument("--profile", action="store_true", help="also run py-spy on a worker (extra phase, at the end)")
     parser.add_argument("--profile-events", type=int, default=None,
@@ -812,6 +842,7 @@ def main() -> int:
     latency_s = args.latency_seconds or (20.0 if args.quick else 60.0)
     args.profile_events = args.profile_events or n
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    worker_counts = [int(k) for k in args.workers.split(",") if k.strip()]
     clock = Clock(args.budget or (300.0 if args.quick else 1500.0))
     started_at = datetime.now()
 
@@ -833,7 +864,7 @@ def main() -> int:
     profile: dict | None = None
     failures: list[str] = []
     settings: Settings | None = None
-    worker: WorkerProcess | None = None
+    workers: list[WorkerProcess] = []
     broker = Broker(run_dir / "broker.log")
     postgres = Postgres(run_dir / "pgdata")
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -851,29 +882,37 @@ def main() -> int:
         say(f"  {n:,} events in {meta['preload']['seconds']:.1f} s")
         topic = settings.topic_incidents_reported
         try:
-            if "bare" not in skip:
-                say("throughput b: bare Faust")
-                rows.append(run_bare_faust(broker.bootstrap, topic, n, run_dir, postgres, broker, clock))
-                say(f"  {rows[-1].rate:,.0f} events/s")
-            if "copy" not in skip:
-                say("throughput c: aiokafka + COPY")
-                rows.append(run_copy_baseline(broker.bootstrap, topic, n, fresh_database(postgres),
-                                              settings.batch_max_events, postgres, broker, clock))
-                say(f"  {rows[-1].rate:,.0f} events/s")
-            say("throughput a: the pipeline (trygg worker)")
-            row, worker = run_pipeline(settings, n, run_dir, postgres, broker, clock)
-            rows.insert(0, row)
-            say(f"  {row.rate:,.0f} events/s")
-            if "latency" not in skip:
-                say(f"latency: {args.rate:g} events/s for {latency_s:g} s into the running pipeline")
-                latency = run_latency(settings, source, args.rate, latency_s, clock)
-                if latency.queryable:
-                    say(f"  p95 {percentile(latency.queryable, 95) * 1000:.0f} ms")
+            for k in worker_counts:
+                if "bare" not in skip:
+                    say(f"throughput b: bare Faust, {k} process(es)")
+                    rows.append(run_bare_faust(broker.bootstrap, topic, n, run_dir, postgres, broker, clock, k))
+                    say(f"  {rows[-1].rate:,.0f} events/s")
+                if "copy" not in skip and k == worker_counts[0]:
+                    say("throughput c: aiokafka + COPY")
+                    rows.append(run_copy_baseline(broker.bootstrap, topic, n, fresh_database(postgres),
+                                                  settings.batch_max_events, postgres, broker, clock))
+                    say(f"  {rows[-1].rate:,.0f} events/s")
+                if k != worker_counts[0]:  # a fresh database and consumer group on the same pre-loaded topic
+                    settings = settings_for(broker.bootstrap, fresh_database(postgres)).model_copy(
+                        update={"topic_incidents_reported": topic})
+                    load_world(settings)
+                say(f"throughput a: the pipeline (trygg worker), {k} worker(s)")
+                row, workers = run_pipeline(settings, n, run_dir, postgres, broker, clock, k)
+                rows.append(row)
+                say(f"  {row.rate:,.0f} events/s")
+                if "latency" not in skip and k == worker_counts[0]:
+                    say(f"latency: {args.rate:g} events/s for {latency_s:g} s into the running pipeline")
+                    latency = run_latency(settings, source, args.rate, latency_s, clock)
+                    if latency.queryable:
+                        say(f"  p95 {percentile(latency.queryable, 95) * 1000:.0f} ms")
+                for worker in workers:
+                    worker.stop()
+                workers = []
         except (RuntimeError, AssertionError, BudgetExceeded) as exc:
             failures.append(f"throughput/latency: {str(exc).splitlines()[0]}")
             say(f"FAILED: {exc}")
         finally:
-            if worker is not None:
+            for worker in workers:
                 worker.stop()
         if "memory" not in skip:
             try:
@@ -893,7 +932,7 @@ def main() -> int:
     except KeyboardInterrupt:
         failures.append("interrupted")
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.stop()
         postgres.stop()
         broker.stop()
