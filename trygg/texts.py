@@ -320,6 +320,10 @@ BOARD: dict[str, Text] = {
     "signed_tag": ("överenskommelse", "agreement"),
     "measure_event": ("Åtgärd", "Measure"),
     "measure_tag": ("åtgärd", "measure"),
+    # `trygg grafana sync`: an agreement's own copy of the agreement board, and the team that may view it. The
+    # team is found by this name again on every sync: a new wording would leave the old team behind.
+    "agreement_copy": ("{name}: före och efter", "{name}: before and after"),
+    "team": ("Överenskommelse {agreement}", "Agreement {agreement}"),
     # Variable labels, also the names of the columns showing the same thing.
     "agreement": ("Överenskommelse", "Agreement"),
     "category": ("Kategori", "Category"),
@@ -420,6 +424,40 @@ BOARD: dict[str, Text] = {
 }
 
 
+# --- the effect tables in the terminal (trygg effect, trygg report) ------------------------------------
+
+# The text tables of trygg.app.estimate_effect, shown in Swedish; the column widths are the table's.
+TABLE: dict[str, Text] = {
+    "heading": ("{name}: före {before_start}–{before_end}, efter {after_start}–{after_end}",
+                "{name}: before {before_start}–{before_end}, after {after_start}–{after_end}"),
+    "col_category": ("kategori", "category"),
+    "col_comparison": ("jämförelse", "comparison"),
+    "col_before": ("före", "before"),
+    "col_after": ("efter", "after"),
+    "col_before_per_30d": ("före/30 d", "before/30 d"),
+    "col_after_per_30d": ("efter/30 d", "after/30 d"),
+    "col_change": ("förändring (95 % KI)", "change (95 % CI)"),
+    "col_verdict": ("bedömning", "verdict"),
+    "activity_title": ("Rapporteringsaktivitet i området (en avtalsstart ökar ofta rapporteringen, vilket kan dölja "
+                       "en verklig minskning)",
+                       "Reporting activity in the area (the start of an agreement often raises reporting, which can "
+                       "hide a real decrease)"),
+    "col_period": ("period", "period"),
+    "col_source": ("källa", "source"),
+    "col_active_reporters": ("aktiva rapportörer", "active reporters"),
+    "col_reports": ("rapporter", "reports"),
+    "col_per_reporter": ("per rapportör", "per reporter"),
+    "safety_none": ("Trygghet: inga enkätomgångar före och efter undertecknandet.",
+                    "Perceived safety: no survey waves before and after the signing."),
+    "safety_title": ("Trygghet (andel som känner sig trygga; enkätsvar före och efter undertecknandet)",
+                     "Perceived safety (share feeling safe; survey answers before and after the signing)"),
+    "col_question": ("fråga", "question"),
+    "col_respondents": ("svarande", "respondents"),
+    "col_mean": ("medelvärde (95 % KI)", "mean (95 % CI)"),
+    "mean_change": ("{change:+.2f} ({low:+.2f} till {high:+.2f})", "{change:+.2f} ({low:+.2f} to {high:+.2f})"),
+}
+
+
 # --- the command line (trygg ...) -----------------------------------------------------------------------
 
 # What the commands print to an operator and their --help. The command line says everything in both
@@ -435,12 +473,46 @@ CLI: dict[str, Text] = {
     "topics": ("topics", "topics"),
     "active": ("aktiv", "active"),
     "revoked": ("återkallad", "revoked"),
-    # trygg migrate, topics create, agreements load.
+    "none": ("inga", "none"),
+    # trygg migrate, topics create, agreements load, counts.
     "migrations": ("migreringar", "migrations"),
     "nothing_to_do": ("inget att göra", "nothing to do"),
     "topics_created": ("topics skapade", "topics created"),
     "topics_none": ("inga (alla fanns redan)", "none (all existed)"),
     "agreements_invalid": ("fel: ingen giltig fil med överenskommelser", "error: not a valid agreements file"),
+    "agreements_loaded": ("{agreements} överenskommelser inlästa (revision {revision})",
+                          "{agreements} agreements loaded (revision {revision})"),
+    "areas_recounted": ("omräknade områden", "areas recounted"),
+    "col_area": ("område", "area"),
+    "col_kind": ("typ", "kind"),
+    "col_incidents": ("händelser", "incidents"),
+    # trygg effect, trygg report.
+    "unknown_category": ("okänd kategori {category!r}", "unknown category {category!r}"),
+    "no_agreement": ("ingen överenskommelse {agreement!r}", "no agreement {agreement!r}"),
+    "not_agreement_id": ("inget id för en överenskommelse (bokstäver, siffror och _.:- , först en bokstav eller "
+                         "siffra)",
+                         "not an agreement id (letters, digits and _.:- , first a letter or digit)"),
+    # trygg grafana sync|invite.
+    "grafana_credentials": ("fel: ange GRAFANA_TOKEN, eller GRAFANA_USER och GRAFANA_PASSWORD",
+                            "error: set GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD"),
+    "grafana_not_ready": ("Grafanas databas är inte klar än", "Grafana's database is not ok yet"),
+    "grafana_synced": ("Grafana: {changed} ändrade, {unchanged} oförändrade",
+                       "Grafana: {changed} changed, {unchanged} unchanged"),
+    "grafana_changed": ("ändrad", "changed"),
+    "grafana_datasource": ("datakälla", "data source"),
+    "grafana_folder": ("mapp", "folder"),
+    "grafana_permissions": ("behörigheter", "permissions"),
+    "grafana_team": ("team", "team"),
+    "grafana_board": ("tavla", "board"),
+    "grafana_from_file": ("från fil", "from file"),
+    "board_kept_changing": ("tavlan ändrades hela tiden medan den sparades ({attempts} försök)",
+                            "the board kept changing while it was saved ({attempts} attempts)"),
+    "no_team": ("fel: inget team för överenskommelsen {agreement}: kör `trygg grafana sync` först",
+                "error: no team for agreement {agreement}: run `trygg grafana sync` first"),
+    "invite_member": ("{email} är redan med i teamet", "{email} is already in the team"),
+    "invite_added": ("{email} tillagd i teamet", "{email} added to the team"),
+    "invite_new_user": ("ny användare, byt lösenordet vid första inloggningen; tillfälligt lösenord",
+                        "new user, change the password at the first login; temporary password"),
     # trygg generate.
     "effect_expects": ("--effect väntar sig CATEGORY=CHANGE, fick {value!r}",
                        "--effect expects CATEGORY=CHANGE, got {value!r}"),
@@ -449,6 +521,10 @@ CLI: dict[str, Text] = {
     # trygg partners issue|list|revoke.
     "qr_written": ("QR-kod sparad", "QR code written"),
     "token_or_partner": ("fel: ange ett tokenprefix eller --partner", "error: give a token prefix or --partner"),
+    "not_a_partner": ("{partner} är inte partner i överenskommelsen {agreement}",
+                      "{partner} is not a partner of agreement {agreement}"),
+    "foreign_sites": ("inte platser som tillhör {partner} i {agreement}", "not sites of {partner} in {agreement}"),
+    "prefix_too_short": ("ange minst de 6 första tecknen i token", "give at least the first 6 characters of the token"),
     "links_revoked": ("{revoked} länk(ar) återkallade", "{revoked} link(s) revoked"),
     "col_token": ("token", "token"),
     "col_partner": ("partner", "partner"),
@@ -467,6 +543,13 @@ CLI: dict[str, Text] = {
     "col_source": ("källa", "source"),
     "col_scope": ("omfattning", "scope"),
     # trygg import.
+    "csv_columns_unknown": ("okända CSV-kolumner", "unknown CSV columns"),
+    "csv_columns": ("kolumnerna är", "the columns are"),
+    "agency_inactive": ("ingen aktiv myndighet {agency!r} (se `trygg agencies list`)",
+                        "no active agency {agency!r} (see `trygg agencies list`)"),
+    "broker_away": ("Kafka svarar inte", "Kafka is not answering"),
+    "retrying": ("försöker igen om {wait:.0f} s", "retrying in {wait:.0f} s"),
+    "saved_up_to": ("sparat t.o.m. rad {line}", "saved up to line {line}"),
     "import_done": ("Import klar: {accepted} godkända, {duplicates} dubbletter, {rejected} avvisade av {lines} "
                     "rader",
                     "Import done: {accepted} accepted, {duplicates} duplicates, {rejected} rejected of {lines} "
@@ -518,6 +601,20 @@ CLI: dict[str, Text] = {
                      "Press Ctrl-C to stop. A service that dies is restarted (said here)."),
     "stopping": ("stoppar…", "stopping…"),
     "stopped": ("stoppad.", "stopped."),
+    "local_only": ("trygg up kör tjänster bara på 127.0.0.1, inte på {host}",
+                   "trygg up runs services on 127.0.0.1 only, not {host}"),
+    # trygg up's supervisor: the services it restarts (each {name} said in its half's language) and what it says.
+    "service_broker": ("Kafka-brokern", "Kafka broker"),
+    "service_processor": ("strömprocessorn", "stream processor"),
+    "service_relay": ("outbox-reläet", "outbox relay"),
+    "service_form": ("rapportformuläret", "report form"),
+    "service_police_feed": ("polisflödet", "police feed"),
+    "service_exited": ("{name} avslutades med {code}; ny start om {wait:.0f} s",
+                       "{name} exited with {code}; restarting in {wait:.0f} s"),
+    "service_not_running": ("{name} kör inte; ny start om {wait:.0f} s",
+                            "{name} is not running; restarting in {wait:.0f} s"),
+    "service_restarted": ("{name} startad igen", "{name} restarted"),
+    "service_not_started": ("{name} startade inte igen", "{name} did not start again"),
     # --help: the commands and their options.
     "help_trygg": ("trygg: ett kommando framför varje åtgärd", "trygg: the one command in front of every operation"),
     "help_up": ("kör hela plattformen lokalt (broker, databas, processor, demodata)",
@@ -655,8 +752,10 @@ def safety_verdict_label(verdict: str, lang: str = "sv") -> str:
 
 
 def text(catalogue: dict[str, Text], key: str, lang: str = "sv", **values: object) -> str:
-    """One entry of a catalogue section in `lang`, with its {placeholders} filled in."""
-    return pick(catalogue[key], lang).format(**values)
+    """One entry of a catalogue section in `lang`, with its {placeholders} filled in; a value that is itself an
+    entry (Swedish, English), such as a service's name, is said in `lang` too."""
+    return pick(catalogue[key], lang).format(
+        **{name: pick(value, lang) if isinstance(value, tuple) else value for name, value in values.items()})
 
 
 def both(catalogue: dict[str, Text], key: str, **values: object) -> str:

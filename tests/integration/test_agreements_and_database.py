@@ -44,7 +44,7 @@ def test_redrawn_area_is_recounted_from_stored_events_while_the_stream_runs(sett
     redrawn = (widened, *RECTS[1:])
     result = _load(settings, tmp_path, world_geojson(redrawn))
     assert result.returncode == 0, result.stderr
-    assert f"areas recounted: {AGREEMENT_A.area_id}" in result.stdout
+    assert f"{say('areas_recounted')}: {AGREEMENT_A.area_id}" in result.stdout
     assert stored_counts(settings.database_url) == before.truth(redrawn)
 
     # Events arriving after the redraw are placed with the new polygon, none lost in the switch.
@@ -66,7 +66,7 @@ def test_redrawn_area_is_recounted_from_stored_events_while_the_stream_runs(sett
     assert per_area == dict(totals)
 
     again = _load(settings, tmp_path, world_geojson(redrawn))
-    assert again.returncode == 0 and "areas recounted: none" in again.stdout, again.stdout
+    assert again.returncode == 0 and f"{say('areas_recounted')}: {say('none')}\n" in again.stdout, again.stdout
     assert stored_counts(settings.database_url) == combined
 
 

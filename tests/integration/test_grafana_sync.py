@@ -13,6 +13,7 @@ from tests.fake_grafana import ADMIN, TOKEN, FakeGrafana
 from trygg.adapters.grafana import INTERNAL_FOLDER, grafana_api, invite, sync, team_name
 from trygg.boards.build import rendered
 from trygg.settings import load_settings
+from trygg.texts import say
 
 AGREEMENTS = [("umea-alidhem", "Ålidhem centrum"), ("umea-teg", "Teg centrum")]
 
@@ -68,10 +69,11 @@ def test_sync_restricts_the_folder_the_file_provider_loaded_the_boards_into(graf
     boards = {u: b["dashboard"]["version"] for u, b in s.dashboards.items()}
     report = sync(api_for(grafana), AGREEMENTS, timeout_s=5)
     assert s.permissions[uid] == [{"role": "Editor", "permission": 1}]
-    assert f"mapp {uid}" in report.unchanged and f"behörigheter {uid}" in report.changed
+    assert f"{say('grafana_folder')} {uid}" in report.unchanged
+    assert f"{say('grafana_permissions')} {uid}" in report.changed
     assert {u: b["dashboard"]["version"] for u, b in s.dashboards.items() if u in boards} == boards
     assert all(s.dashboards[u]["folderUid"] == uid for u in boards)
-    assert {f"tavla {u} (från fil)" for u in boards} <= set(report.unchanged)
+    assert {f"{say('grafana_board')} {u} ({say('grafana_from_file')})" for u in boards} <= set(report.unchanged)
 
 
 def test_a_412_version_conflict_is_read_again_and_saved(grafana: FakeGrafana) -> None:
@@ -81,24 +83,28 @@ def test_a_412_version_conflict_is_read_again_and_saved(grafana: FakeGrafana) ->
     board["dashboard"]["title"] = "ändrad i webbläsaren"  # drifted: sync must restore it
     grafana.state.concurrent_edit = "avtal-umea-alidhem"  # and someone saves again during the sync
     report = sync(api, AGREEMENTS[:1], timeout_s=5)
-    assert "tavla avtal-umea-alidhem" in report.changed
+    assert f"{say('grafana_board')} avtal-umea-alidhem" in report.changed
     assert grafana.state.dashboards["avtal-umea-alidhem"]["dashboard"]["title"] == "Ålidhem centrum: före och efter"
 
 
 def test_invite_adds_a_new_or_existing_user_to_the_team_once(grafana: FakeGrafana) -> None:
     api = api_for(grafana, grafana_user=ADMIN[0], grafana_password=ADMIN[1])
     sync(api, AGREEMENTS, timeout_s=5)
-    assert "tillagd" in invite(api, "umea-alidhem", "butik@example.se")
-    assert "redan med" in invite(api, "umea-alidhem", "butik@example.se")
-    assert "tillagd" in invite(api, "umea-teg", "butik@example.se")  # the same user, a second agreement
+    added, member = say("invite_added", email="butik@example.se"), say("invite_member", email="butik@example.se")
+    assert invite(api, "umea-alidhem", "butik@example.se").startswith(
+        f"{added}: {team_name('umea-alidhem')} ({say('invite_new_user')}: ")
+    assert invite(api, "umea-alidhem", "butik@example.se") == f"{member}: {team_name('umea-alidhem')}"
+    # The same user, a second agreement.
+    assert invite(api, "umea-teg", "butik@example.se") == f"{added}: {team_name('umea-teg')}"
     s = grafana.state
     assert len(s.users) == 1
     user_id = next(iter(s.users))
     teams = {t["name"]: t["id"] for t in s.teams.values()}
     assert s.members[teams[team_name("umea-alidhem")]] == {user_id}
     assert s.members[teams[team_name("umea-teg")]] == {user_id}
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as refused:
         invite(api, "no-such-agreement", "x@example.se")
+    assert refused.value.code == say("no_team", agreement="no-such-agreement")
 
 
 def test_a_wrong_token_is_refused_with_401(grafana: FakeGrafana) -> None:

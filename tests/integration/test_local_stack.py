@@ -21,7 +21,7 @@ from tests.integration.test_report_form import post_report
 from tests.support import wait_for
 from trygg.localstack.processes import free_port
 from trygg.settings import load_settings
-from trygg.texts import say
+from trygg.texts import CLI, say
 
 
 def _listening(port: int) -> bool:
@@ -101,9 +101,10 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
         for command in ("worker", "relay"):
             [child] = [c for c, tail in children if tail == [command]]
             child.kill()
-        for name in ("stream processor", "outbox relay"):
-            wait_for(lambda: f"• {name} restarted" in "".join(output), 60, f"the {name} to be restarted")
-            assert f"• {name} exited with -9; restarting in 1 s" in "".join(output)
+        for name in (CLI["service_processor"], CLI["service_relay"]):
+            restarted = f"• {say('service_restarted', name=name)}\n"
+            wait_for(lambda: restarted in "".join(output), 60, f"the {name[1]} to be restarted")
+            assert f"• {say('service_exited', name=name, code=-9, wait=1)} (" in "".join(output)
         with psycopg.connect(env["DATABASE_URL"]) as conn:
             stored = conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0]
         with httpx.Client(follow_redirects=True) as client:
@@ -116,11 +117,12 @@ def test_up_runs_the_demo_shows_counts_and_stops_cleanly(tmp_path, stop_signal):
         # it is away is counted once it is back.
         [broker] = [c for c, tail in children if tail == ["memory://tansu/"]]
         broker.kill()
-        wait_for(lambda: "• Kafka broker exited with -9; restarting in 1 s" in "".join(output), 30,
-                 "the broker's death to be said")
+        broker_died = f"• {say('service_exited', name=CLI['service_broker'], code=-9, wait=1)} ("
+        wait_for(lambda: broker_died in "".join(output), 30, "the broker's death to be said")
         with httpx.Client(follow_redirects=True) as client:
             assert "Tack! Rapporten är mottagen" in post_report(client, demo_link[1]).text
-        wait_for(lambda: "• Kafka broker restarted" in "".join(output), 60, "the broker to be restarted")
+        broker_back = f"• {say('service_restarted', name=CLI['service_broker'])}\n"
+        wait_for(lambda: broker_back in "".join(output), 60, "the broker to be restarted")
         with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
             wait_for(lambda: conn.execute("SELECT count(*) FROM event_ledger").fetchone()[0] == stored + 2, 120,
                      "the report sent during the broker's absence to be counted")

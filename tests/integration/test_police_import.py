@@ -121,7 +121,8 @@ def test_an_import_waits_for_an_absent_broker_and_loses_nothing(postgres, databa
     restarted: Broker | None = None
     worker = WorkerProcess(settings, tmp_path / "worker.log")
     try:
-        wait_for(lambda: "is not answering" in log.read_text(), 60, "the import to notice the absent broker")
+        away = f"{say('broker_away')}: {settings.kafka_bootstrap_servers} ("
+        wait_for(lambda: away in log.read_text(), 60, "the import to notice the absent broker")
         assert importing.poll() is None and lines_done(database) == 0  # waiting, nothing marked as done
 
         restarted = Broker(tmp_path / "broker2.log", port=own_broker.port).start()

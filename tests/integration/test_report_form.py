@@ -372,7 +372,8 @@ def test_partners_command_issues_lists_and_revokes_links(database: str, monkeypa
     assert "█" in printed and (tmp_path / "qr.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["partners", "issue", "--agreement", AGREEMENT_A.area_id, "--partner", "shop-a",
                  "--site", "site-b"]) == 2  # shop B's site: refused
-    assert "not sites of shop-a" in capsys.readouterr().err
+    foreign = say("foreign_sites", partner="shop-a", agreement=AGREEMENT_A.area_id)
+    assert f"{say('error')}: {foreign}: site-b\n" in capsys.readouterr().err
     with psycopg.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM partner_links WHERE token_sha256 LIKE %s", (f"%{token}%",)
                             ).fetchone()[0] == 0  # the token itself is never stored

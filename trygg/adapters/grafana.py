@@ -24,6 +24,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from trygg.adapters.retrying import GrafanaNotReady, grafana_starting, outage
 from trygg.boards.build import rendered
 from trygg.settings import Settings
+from trygg.texts import BOARD, say, text
 
 DATASOURCE_FILE = Path(__file__).resolve().parents[2] / "deploy/grafana/provisioning/datasources/trygg.yaml"
 # (uid, title): the folder the file provider of deploy/grafana/provisioning/dashboards loads the boards into, so
@@ -39,8 +40,8 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"Grafana: {len(self.changed)} ändrade, {len(self.unchanged)} oförändrade"
-                + "".join(f"\n  ändrad: {what}" for what in self.changed))
+        return (say("grafana_synced", changed=len(self.changed), unchanged=len(self.unchanged))
+                + "".join(f"\n  {say('grafana_changed')}: {what}" for what in self.changed))
 
 
 def grafana_api(settings: Settings) -> GrafanaApi:
@@ -48,7 +49,7 @@ def grafana_api(settings: Settings) -> GrafanaApi:
         (settings.grafana_user, settings.grafana_password) if settings.grafana_password else None
     )
     if credential is None:
-        raise SystemExit("error: set GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD")
+        raise SystemExit(say("grafana_credentials"))
     return GrafanaApi.from_url(settings.grafana_url, credential=credential, timeout=10)
 
 
@@ -71,7 +72,7 @@ def wait_healthy(api: GrafanaApi, timeout_s: float) -> None:
     `timeout_s`. A 4xx (e.g. 401) is raised at once: waiting will not help."""
     def check() -> None:
         if api.client.GET("/health").get("database") != "ok":  # GET /api/health, no auth needed
-            raise GrafanaNotReady("Grafana's database is not ok yet")
+            raise GrafanaNotReady(say("grafana_not_ready"))
 
     outage(grafana_starting, "Grafana", first_wait=1, max_wait=1, give_up_after=timeout_s)(check)
 
@@ -86,7 +87,7 @@ def desired_datasource(reader_password: str | None) -> dict[str, Any]:
 
 def _upsert_datasource(api: GrafanaApi, wanted: dict[str, Any], report: SyncReport) -> None:
     current = _get_or_none(api.datasource.get_datasource_by_uid, wanted["uid"])
-    name = f"datakälla {wanted['uid']}"
+    name = f"{say('grafana_datasource')} {wanted['uid']}"
     if current is None:
         api.datasource.create_datasource(wanted)
         report.changed.append(name)
@@ -101,14 +102,15 @@ def _upsert_datasource(api: GrafanaApi, wanted: dict[str, Any], report: SyncRepo
 
 def _upsert_folder(api: GrafanaApi, uid: str, title: str, report: SyncReport) -> None:
     current = _get_or_none(api.folder.get_folder, uid)
+    name = f"{say('grafana_folder')} {uid}"
     if current is None:
         api.folder.create_folder(title, uid=uid)
-        report.changed.append(f"mapp {uid}")
+        report.changed.append(name)
     elif current.get("title") != title:
         api.folder.update_folder(uid, title=title, version=current.get("version"), overwrite=True)
-        report.changed.append(f"mapp {uid}")
+        report.changed.append(name)
     else:
-        report.unchanged.append(f"mapp {uid}")
+        report.unchanged.append(name)
 
 
 def _set_permissions(api: GrafanaApi, uid: str, items: list[dict[str, Any]], report: SyncReport) -> None:
@@ -118,15 +120,16 @@ def _set_permissions(api: GrafanaApi, uid: str, items: list[dict[str, Any]], rep
     have = sorted(json.dumps({k: p.get(k) for k in keys if p.get(k)}, sort_keys=True)
                   for p in api.folder.get_folder_permissions(uid) if not p.get("inherited"))
     want = sorted(json.dumps(item, sort_keys=True) for item in items)
+    name = f"{say('grafana_permissions')} {uid}"
     if have == want:
-        report.unchanged.append(f"behörigheter {uid}")
+        report.unchanged.append(name)
         return
     api.folder.update_folder_permissions(uid, {"items": items})
-    report.changed.append(f"behörigheter {uid}")
+    report.changed.append(name)
 
 
 def team_name(agreement_id: str) -> str:
-    return f"Överenskommelse {agreement_id}"
+    return text(BOARD, "team", agreement=agreement_id)
 
 
 def _team_id(api: GrafanaApi, name: str) -> int | None:
@@ -136,10 +139,11 @@ def _team_id(api: GrafanaApi, name: str) -> int | None:
 
 def _ensure_team(api: GrafanaApi, name: str, report: SyncReport) -> int:
     team_id = _team_id(api, name)
+    said = f"{say('grafana_team')} {name}"
     if team_id is not None:
-        report.unchanged.append(f"team {name}")
+        report.unchanged.append(said)
         return team_id
-    report.changed.append(f"team {name}")
+    report.changed.append(said)
     return api.teams.add_team({"name": name})["teamId"]
 
 
@@ -151,7 +155,7 @@ def save_dashboard(api: GrafanaApi, board: dict[str, Any], folder_uid: str, repo
     uid = board["uid"]
 
     def kept_changing(state: RetryCallState) -> None:
-        raise RuntimeError(f"board {uid} kept changing while it was saved ({MAX_SAVE_ATTEMPTS} attempts)")
+        raise RuntimeError(f"{say('board_kept_changing', attempts=MAX_SAVE_ATTEMPTS)}: {uid}")
 
     Retrying(retry=retry_if_exception(lambda e: _status(e) == 412), stop=stop_after_attempt(MAX_SAVE_ATTEMPTS),
              retry_error_callback=kept_changing)(_save_once, api, board, uid, folder_uid, report)
@@ -161,18 +165,19 @@ def _save_once(api: GrafanaApi, board: dict[str, Any], uid: str, folder_uid: str
     """One read-compare-save; a GrafanaClientError with status 412 when someone saved in between."""
     current = _get_or_none(api.dashboard.get_dashboard, uid)
     meta = current["meta"] if current else {}
+    name = f"{say('grafana_board')} {uid}"
     if meta.get("provisioned"):
-        report.unchanged.append(f"tavla {uid} (från fil)")
+        report.unchanged.append(f"{name} ({say('grafana_from_file')})")
         return
     if current and meta.get("folderUid") == folder_uid and all(
             current["dashboard"].get(k) == v for k, v in board.items()):
-        report.unchanged.append(f"tavla {uid}")
+        report.unchanged.append(name)
         return
     body = {**board, "id": current["dashboard"].get("id") if current else None,
             "version": current["dashboard"].get("version") if current else None}
     api.dashboard.update_dashboard({"dashboard": body, "folderUid": folder_uid, "overwrite": False,
                                     "message": "trygg grafana sync"})
-    report.changed.append(f"tavla {uid}")
+    report.changed.append(name)
 
 
 def folder_uid(agreement_id: str) -> str:
@@ -191,7 +196,7 @@ def folder_uid(agreement_id: str) -> str:
 def agreement_copy(agreement_id: str, name: str) -> dict[str, Any]:
     """The agreement board for one agreement: $agreement a hidden constant, so the board shows only it."""
     board = json.loads(rendered()["agreement.json"])
-    board["uid"], board["title"] = folder_uid(agreement_id), f"{name}: före och efter"
+    board["uid"], board["title"] = folder_uid(agreement_id), text(BOARD, "agreement_copy", name=name)
     fixed = {"type": "constant", "name": "agreement", "query": agreement_id, "hide": 2, "skipUrlSync": True,
              "current": {"text": agreement_id, "value": agreement_id}}
     board["templating"]["list"] = [fixed if v["name"] == "agreement" else v for v in board["templating"]["list"]]
@@ -224,17 +229,17 @@ def invite(api: GrafanaApi, agreement_id: str, email: str) -> str:
     """Add the user with this e-mail (created when missing) to the agreement's team."""
     team_id = _team_id(api, team_name(agreement_id))
     if team_id is None:
-        raise SystemExit(f"error: no team for agreement {agreement_id}: run `trygg grafana sync` first")
+        raise SystemExit(say("no_team", agreement=agreement_id))
     user = _get_or_none(lambda: api.client.GET("/users/lookup", params={"loginOrEmail": email}))
     created = ""
     if user is None:
         password = secrets.token_urlsafe(12)
         user_id = api.admin.create_user({"name": email, "email": email, "login": email, "password": password})["id"]
-        created = f" (ny användare, tillfälligt lösenord: {password} — byt vid första inloggningen)"
+        created = f" ({say('invite_new_user')}: {password})"
     else:
         user_id = user["id"]
     if any(member["userId"] == user_id for member in api.teams.get_team_members(team_id)):
-        return f"{email} är redan med i {team_name(agreement_id)}"
+        return f"{say('invite_member', email=email)}: {team_name(agreement_id)}"
     api.teams.add_team_member(team_id, user_id)
-    return f"{email} tillagd i {team_name(agreement_id)}{created}"
+    return f"{say('invite_added', email=email)}: {team_name(agreement_id)}{created}"
 

@@ -12,6 +12,7 @@ from schemas import IncidentEvent
 from schemas.survey import PulseAnswerEvent
 from trygg.adapters.outbox import enqueue, enqueue_perceived_safety
 from trygg.domain.intake import Link, ReportInput, SiteRef, token_sha256
+from trygg.texts import say
 
 
 class LinkError(ValueError):
@@ -26,14 +27,14 @@ def issue_link(conn: psycopg.Connection, agreement_id: str, partner_id: str, sit
     if not conn.execute(
         "SELECT 1 FROM partners WHERE agreement_id = %s AND partner_id = %s", (agreement_id, partner_id)
     ).fetchone():
-        raise LinkError(f"{partner_id} is not a partner of agreement {agreement_id}")
+        raise LinkError(say("not_a_partner", partner=partner_id, agreement=agreement_id))
     own = [r[0] for r in conn.execute(
         "SELECT site_id FROM sites WHERE agreement_id = %s AND partner_id = %s ORDER BY site_id",
         (agreement_id, partner_id),
     )]
     foreign = sorted(set(site_ids) - set(own))
     if foreign:
-        raise LinkError(f"not sites of {partner_id} in {agreement_id}: {', '.join(foreign)}")
+        raise LinkError(f"{say('foreign_sites', partner=partner_id, agreement=agreement_id)}: {', '.join(foreign)}")
     token = secrets.token_urlsafe(24)
     conn.execute(
         """INSERT INTO partner_links (token_sha256, token_prefix, agreement_id, partner_id, site_ids)
@@ -73,7 +74,7 @@ def revoke_links(conn: psycopg.Connection, *, token_prefix: str | None = None, p
     """Revoke the links whose token starts with `token_prefix`, or all of a partner's; returns how many."""
     if token_prefix is not None:
         if len(token_prefix) < 6:
-            raise LinkError("give at least the first 6 characters of the token")
+            raise LinkError(say("prefix_too_short"))
         query, value = "token_prefix = %s", token_prefix[:6]
     else:
         query, value = "partner_id = %s", partner_id

@@ -58,18 +58,23 @@ def estimate_effect(settings: Settings, agreement_id: str, *, category: str | No
     Raises LookupError for an unknown agreement or category.
     """
     if category is not None and category not in {c.value for c in Category}:
-        raise LookupError(f"unknown category {category!r}")
+        raise LookupError(texts.say("unknown_category", category=category))
     days = (window.before_days, window.after_days, window.gap_days)
     with connect(settings.database_url) as conn:
         name = read_model.agreement_name(conn, agreement_id)
         if name is None:
-            raise LookupError(f"no agreement {agreement_id!r}")
+            raise LookupError(texts.say("no_agreement", agreement=agreement_id))
         estimates = read_model.effect_estimates(conn, agreement_id, source, *days)
         activity = read_model.reporting_activity(conn, agreement_id, *days)
         safety = read_model.survey_estimates(conn, agreement_id, *days)
     if category is not None:
         estimates = [e for e in estimates if e["category"] == category]
     return Effect(agreement_id, name, source, estimates, activity, safety)
+
+
+def _word(key: str, **values: object) -> str:
+    """A word of the terminal tables (texts.TABLE), in Swedish."""
+    return texts.text(texts.TABLE, key, **values)
 
 
 def effect_table(name: str, source: str | None, estimates: list[dict[str, Any]], activity: list[dict[str, Any]]) -> str:
@@ -84,12 +89,14 @@ def effect_table(name: str, source: str | None, estimates: list[dict[str, Any]],
             counts.setdefault(e["category"], []).extend((e["before_incidents"], e["after_incidents"]))
     first = estimates[0]
     lines = [
-        f"{name}: före {first['before_start']}–{first['before_end'] - timedelta(days=1)}, "
-        f"efter {first['after_start']}–{first['after_end'] - timedelta(days=1)}"
-        + (f", källa: {source_name(source)}" if source else f", {texts.pick(texts.ALL_SOURCES)}"),
+        _word("heading", name=name, before_start=first["before_start"],
+              before_end=first["before_end"] - timedelta(days=1), after_start=first["after_start"],
+              after_end=first["after_end"] - timedelta(days=1))
+        + (f", {_word('col_source')}: {source_name(source)}" if source else f", {texts.pick(texts.ALL_SOURCES)}"),
         "",
-        f"{'kategori':<17} {'jämförelse':<21} {'före':>6} {'efter':>6} {'före/30 d':>9} {'efter/30 d':>10}  "
-        f"{'förändring (95 % KI)':<30} bedömning",
+        f"{_word('col_category'):<17} {_word('col_comparison'):<21} {_word('col_before'):>6} "
+        f"{_word('col_after'):>6} {_word('col_before_per_30d'):>9} {_word('col_after_per_30d'):>10}  "
+        f"{_word('col_change'):<30} {_word('col_verdict')}",
     ]
     for e in estimates:
         before, after = e["before_incidents"], e["after_incidents"]
@@ -101,9 +108,9 @@ def effect_table(name: str, source: str | None, estimates: list[dict[str, Any]],
             f"{change_with_interval(e['rate_ratio'], e['ci_low'], e['ci_high'], behind):<30} "
             f"{texts.verdict_label(e['verdict'])}"
         )
-    lines += ["", "Rapporteringsaktivitet i området (en avtalsstart ökar ofta rapporteringen, vilket kan dölja en"
-                  " verklig minskning)",
-              f"{'period':<7} {'källa':<16} {'aktiva rapportörer':>18} {'rapporter':>9} {'per rapportör':>13}"]
+    lines += ["", _word("activity_title"),
+              f"{_word('col_period'):<7} {_word('col_source'):<16} {_word('col_active_reporters'):>18} "
+              f"{_word('col_reports'):>9} {_word('col_per_reporter'):>13}"]
     for a in activity:
         reports = a["reports"]
         per = "–" if a["reports_per_reporter"] is None or is_small(reports) else rate(a["reports_per_reporter"])
@@ -116,14 +123,15 @@ def safety_table(safety: list[dict[str, Any]]) -> str:
     """survey_estimates rows as a Swedish text table: share feeling safe before and after, the change in
     percentage points and in mean score with 95 % intervals, and the verdict."""
     if not safety:
-        return "Trygghet: inga enkätomgångar före och efter undertecknandet."
-    lines = ["Trygghet (andel som känner sig trygga; enkätsvar före och efter undertecknandet)",
-             f"{'fråga':<24} {'jämförelse':<21} {'svarande':>15} {'före':>5} {'efter':>5}  "
-             f"{'förändring (95 % KI)':<38} {'medelvärde (95 % KI)':<24} bedömning"]
+        return _word("safety_none")
+    lines = [_word("safety_title"),
+             f"{_word('col_question'):<24} {_word('col_comparison'):<21} {_word('col_respondents'):>15} "
+             f"{_word('col_before'):>5} {_word('col_after'):>5}  {_word('col_change'):<38} {_word('col_mean'):<24} "
+             f"{_word('col_verdict')}"]
     for s in safety:
         respondents = "" if s["area_scope"] == "relative" else f"{s['before_respondents']}/{s['after_respondents']}"
-        mean = "–" if s["mean_change"] is None else (
-            f"{s['mean_change']:+.2f} ({s['mean_ci_low']:+.2f} till {s['mean_ci_high']:+.2f})".replace(".", ","))
+        mean = "–" if s["mean_change"] is None else _word(
+            "mean_change", change=s["mean_change"], low=s["mean_ci_low"], high=s["mean_ci_high"]).replace(".", ",")
         lines.append(
             f"{s['question_id']:<24} {texts.pick(texts.SCOPES[s['area_scope']]):<21} {respondents:>15} "
             f"{share_percent(s['before_share']):>5} {share_percent(s['after_share']):>5}  "

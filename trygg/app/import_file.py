@@ -44,6 +44,7 @@ from trygg.domain.police_intake import (
     police_item,
 )
 from trygg.settings import Settings
+from trygg.texts import say
 
 
 def scan(path: Path) -> tuple[str, int]:
@@ -68,7 +69,8 @@ def _items(path: Path, fmt: str, skip: int, reporter: str) -> Iterator[tuple[int
             header = next(csv_rows([f.readline().decode("utf-8-sig")]), [])
             unknown = [c for c in header if c not in CSV_COLUMNS]
             if unknown:
-                raise ValueError(f"unknown CSV columns {unknown}; the columns are {', '.join(CSV_COLUMNS)}")
+                raise ValueError(f"{say('csv_columns_unknown')}: {unknown}; {say('csv_columns')}: "
+                                 f"{', '.join(CSV_COLUMNS)}")
         number = 1 if header is not None else 0
         for line in f:
             number += 1
@@ -107,9 +109,8 @@ class _Publisher:
         return deliver(self._producer, self.settings.topic_incidents_reported, messages)
 
     def broker_away(self, error: BaseException, wait: float) -> None:
-        self.bar.write(f"Kafka ({self.settings.kafka_bootstrap_servers}) svarar inte / is not answering "
-                       f"({type(error).__name__}); försöker igen om / retrying in {wait:.0f} s. "
-                       f"Sparat t.o.m. rad / saved up to line {self.state.lines_done}.")
+        self.bar.write(f"{say('broker_away')}: {self.settings.kafka_bootstrap_servers} ({type(error).__name__}); "
+                       f"{say('retrying', wait=wait)}; {say('saved_up_to', line=self.state.lines_done)}")
         self.close(timeout_s=1)
 
     def close(self, timeout_s: float = 5) -> None:
@@ -131,7 +132,7 @@ def run_import(
         if agency_id is not None:
             agency = agency_by_id(conn, agency_id)
             if agency is None:
-                raise ValueError(f"no active agency {agency_id!r} (see `trygg agencies list`)")
+                raise ValueError(say("agency_inactive", agency=agency_id))
         index = load_index(conn)
         state = start_import(conn, fingerprint, str(path), fmt)
         bar = tqdm(total=lines, initial=state.lines_done, unit=" rader", unit_scale=True, file=sys.stderr,

@@ -9,6 +9,7 @@ from schemas import agreements_from_geojson
 from trygg.adapters.database import connect, refresh_rollups, upsert_agreements
 from trygg.adapters.kafka import publish_agreements
 from trygg.settings import Settings
+from trygg.texts import say
 
 
 def load_agreements_file(settings: Settings, path: Path) -> str:
@@ -22,5 +23,6 @@ def load_agreements_file(settings: Settings, path: Path) -> str:
         if result.recounted_areas or result.removed_areas:
             refresh_rollups(conn)
     publish_agreements(settings, agreements)
-    recounted = ", ".join(result.recounted_areas) or "none"
-    return f"{result.agreements} agreements loaded (revision {result.revision}); areas recounted: {recounted}"
+    recounted = ", ".join(result.recounted_areas) or say("none")
+    return (f"{say('agreements_loaded', agreements=result.agreements, revision=result.revision)}; "
+            f"{say('areas_recounted')}: {recounted}")

@@ -12,6 +12,7 @@ from trygg.adapters.database import connect
 from trygg.app.estimate_effect import effect_table, safety_table
 from trygg.report import write_report
 from trygg.settings import Settings
+from trygg.texts import say
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Report:
 def default_out(settings: Settings, agreement_id: str) -> Path:
     """STATE_DIR/reports/<agreement id>; LookupError for what is no agreement id (".." would be STATE_DIR)."""
     if len(agreement_id) > 64 or not re.fullmatch(IDENTIFIER_PATTERN, agreement_id):
-        raise LookupError(f"{agreement_id!r} is not an agreement id (letters, digits and _.:- , first a letter or digit)")
+        raise LookupError(f"{say('not_agreement_id')}: {agreement_id!r}")
     return settings.state_dir / "reports" / agreement_id
 
 

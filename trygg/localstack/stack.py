@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 
 from trygg.localstack.processes import Broker, Postgres, start_command
 from trygg.settings import Settings
-from trygg.texts import say
+from trygg.texts import CLI, say
 
 
 def _local_port(url_or_hostport: str) -> int:
     parsed = urlsplit(url_or_hostport if "://" in url_or_hostport else f"//{url_or_hostport}")
     if parsed.hostname not in ("127.0.0.1", "localhost"):
-        raise SystemExit(f"trygg up runs services on 127.0.0.1 only, not {parsed.hostname}")
+        raise SystemExit(say("local_only", host=parsed.hostname))
     return parsed.port or 0
 
 
@@ -96,21 +96,23 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
 
     try:
         print(f"• {say('starting_broker')}: {broker.bootstrap}")
-        services.add("Kafka broker", start_broker, broker.log_path)
+        services.add(CLI["service_broker"], start_broker, broker.log_path)
         print(f"• {say('starting_postgres')}: 127.0.0.1:{postgres.port} "
               f"({say('data_directory')}: {postgres.datadir})")
         postgres.start()
         _, applied = migrate_database(settings)
         print(f"• {say('migrations_applied')}: {', '.join(m.path.name for m in applied) or say('none_pending')}")
         logs = {name: state / f"{name}.log" for name in ("worker", "relay", "form", "police-feed")}
-        services.add("stream processor", lambda: start_command(settings, "worker", logs["worker"]), logs["worker"])
+        services.add(CLI["service_processor"], lambda: start_command(settings, "worker", logs["worker"]),
+                     logs["worker"])
         print(f"• {say('processor_started')} ({say('log')}: {logs['worker']})")
-        services.add("outbox relay", lambda: start_relay(settings, logs["relay"]), logs["relay"])
+        services.add(CLI["service_relay"], lambda: start_relay(settings, logs["relay"]), logs["relay"])
         print(f"• {say('relay_started')} ({say('log')}: {logs['relay']})")
-        services.add("report form", lambda: start_form(settings, logs["form"]), logs["form"])
+        services.add(CLI["service_form"], lambda: start_form(settings, logs["form"]), logs["form"])
         print(f"• {say('form_started')}: http://{settings.form_host}:{settings.form_port}/ "
               f"({say('log')}: {logs['form']})")
-        services.add("police feed", lambda: start_police_feed(settings, logs["police-feed"]), logs["police-feed"])
+        services.add(CLI["service_police_feed"], lambda: start_police_feed(settings, logs["police-feed"]),
+                     logs["police-feed"])
         print(f"• {say('police_feed_started')}: "
               f"http://{settings.police_feed_host}:{settings.police_feed_port}/v1/incidents "
               f"({say('agencies')}: trygg agencies add|list|revoke; {say('log')}: {logs['police-feed']})")

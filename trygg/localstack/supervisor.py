@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trygg.localstack.processes import stop_process
+from trygg.texts import Text, say
 
 FIRST_WAIT_S = 1.0
 MAX_WAIT_S = 30.0
@@ -23,7 +24,7 @@ HEALTHY_AFTER_S = 60.0
 
 @dataclass
 class _Service:
-    name: str
+    name: Text  # a catalogue entry (texts.CLI["service_..."]): each language says it in its own words
     start: Callable[[], subprocess.Popen]
     log_path: Path
     process: subprocess.Popen | None  # None: its last start failed
@@ -39,7 +40,7 @@ class Supervisor:
         self._services: list[_Service] = []
         self._say = say
 
-    def add(self, name: str, start: Callable[[], subprocess.Popen], log_path: Path) -> subprocess.Popen:
+    def add(self, name: Text, start: Callable[[], subprocess.Popen], log_path: Path) -> subprocess.Popen:
         """Start a service with `start` (which returns once it is up) and keep it running."""
         process = start()
         self._services.append(_Service(name, start, log_path, process))
@@ -56,16 +57,17 @@ class Supervisor:
                 if now - service.started_at >= HEALTHY_AFTER_S:
                     service.wait_s = FIRST_WAIT_S
                 service.restart_at = now + service.wait_s
-                what = f"exited with {code}" if service.process is not None else "is not running"
-                self._say(f"• {service.name} {what}; restarting in {service.wait_s:.0f} s (log: {service.log_path})")
+                what = "service_exited" if service.process is not None else "service_not_running"
+                self._say(f"• {say(what, name=service.name, code=code, wait=service.wait_s)} "
+                          f"({say('log')}: {service.log_path})")
             elif now >= service.restart_at:
                 try:
                     service.process = service.start()
                 except Exception as error:  # noqa: BLE001 (a start that fails is retried like an exit)
                     service.process = None
-                    self._say(f"• {service.name} did not start again ({error})")
+                    self._say(f"• {say('service_not_started', name=service.name)} ({error})")
                 else:
-                    self._say(f"• {service.name} restarted")
+                    self._say(f"• {say('service_restarted', name=service.name)}")
                 service.started_at, service.restart_at = time.monotonic(), None
                 service.wait_s = min(MAX_WAIT_S, service.wait_s * 2)
 

@@ -18,6 +18,7 @@ import psycopg
 from schemas.survey import PRIMARY_QUESTION
 from trygg.adapters import read_model
 from trygg.domain.buckets import STOCKHOLM
+from trygg.texts import say
 
 WINDOW_DAYS = 365  # the effect functions' default windows: a year on each side, so seasons cancel
 BLOCK_DAYS = 28  # area-vs-control chart: 4-week blocks counted from the signing date
@@ -59,7 +60,7 @@ def load_report_data(conn: psycopg.Connection, agreement_id: str, until: date) -
     """Everything the report shows for one agreement; raises LookupError for an unknown agreement."""
     record = read_model.agreement_record(conn, agreement_id)
     if record is None:
-        raise LookupError(f"no agreement {agreement_id!r}")
+        raise LookupError(say("no_agreement", agreement=agreement_id))
     name, municipality, signed_at = record
     data = ReportData(
         agreement_id=agreement_id, name=name, municipality=municipality, signed_at=signed_at, until=until,
