@@ -580,8 +580,9 @@ CLI: dict[str, Text] = {
     "police_feed_started": ("polisflödet startat", "police feed started"),
     "agencies": ("myndigheter", "agencies"),
     "loading_agreements": ("läser in exempelöverenskommelser för Umeå", "loading sample agreements for Umeå"),
-    "publishing": ("publicerar {events} syntetiska händelserapporter ({months} månader) till {topic}",
-                   "publishing {events} synthetic incident reports ({months} months) to {topic}"),
+    "publishing": ("importerar {events} syntetiska händelserapporter ({months} månader) till {topic} som "
+                   "trygg import gör",
+                   "importing {events} synthetic incident reports ({months} months) to {topic} as trygg import does"),
     "queueing": ("köar {waves} syntetiska enkätomgångar och {pulses} pulssvar för {topic} (reläet publicerar "
                  "dem)",
                  "queueing {waves} synthetic survey waves and {pulses} pulse answers for {topic} (the relay "

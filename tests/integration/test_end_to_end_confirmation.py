@@ -1,8 +1,9 @@
 """Nothing accepted is lost when the broker loses its log: an outbox row stays re-sendable until the processor
 has counted its event, and the relay sends what is unconfirmed again (issue 10, part 1).
 
-Each test runs its own broker (memory storage, like `trygg up`), which it kills with SIGKILL and restarts empty on
-the same port: every acknowledged message, topic and committed offset is gone. The relay and the processor are
+Each test runs its own broker (memory storage, like `trygg up`) under the supervisor of `trygg up`; it SIGKILLs
+the broker and the supervisor starts it again, empty, on the same port: every acknowledged message, topic and
+committed offset is gone. The relay and the processor are
 child processes, the form runs under uvicorn in this process and the police feed in a test client.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,12 +30,13 @@ from tests.integration.test_report_form import FormServer, Intake, open_intake, 
 from tests.support import AGREEMENT_A, WorkerProcess, read_topic, wait_for
 from trygg.adapters.agencies import add_agency
 from trygg.adapters.database import connect
-from trygg.adapters.kafka import create_topics
 from trygg.adapters.outbox import health
 from trygg.app.import_file import run_import
 from trygg.boards import queries as q
 from trygg.localstack.intake import start_relay
 from trygg.localstack.processes import Broker
+from trygg.localstack.supervisor import Supervisor
+from trygg.texts import CLI, say
 
 FORM_REPORTS, FEED_EVENTS, IMPORT_LINES = 500, 5_000, 20_000
 TOTAL = FORM_REPORTS + FEED_EVENTS + IMPORT_LINES
@@ -43,6 +46,8 @@ RESEND_AFTER_S, RESEND_MAX_S = 3.0, 6.0
 @dataclass
 class Stack:
     broker: Broker
+    services: Supervisor  # the supervisor of `trygg up`, here for the broker alone
+    said: list[str]
     intake: Intake
     relay_log: Path
     tmp: Path
@@ -52,22 +57,30 @@ class Stack:
         return self.intake.settings.database_url
 
     def restart_broker_empty(self) -> None:
-        """SIGKILL the broker and start a new, empty one on the same port (topics created again)."""
+        """SIGKILL the broker and let the supervisor of `trygg up` start it again: empty, on the same port, its
+        topics created again."""
         assert self.broker.process is not None
         self.broker.process.kill()
-        self.broker.process.wait()
-        self.broker = Broker(self.tmp / "broker-restarted.log", port=self.broker.port).start()
-        create_topics(self.intake.settings)
+
+        def restarted() -> bool:
+            self.services.check()
+            return f"• {say('service_restarted', name=CLI['service_broker'])}" in self.said
+
+        wait_for(restarted, 60, "the supervisor to restart the broker", interval=0.2)
+        exited = f"• {say('service_exited', name=CLI['service_broker'], code=-9, wait=1)}"
+        assert any(line.startswith(exited) for line in self.said), self.said
 
 
 @contextlib.contextmanager
 def running_stack(database: str, tmp_path: Path, resend_after_s: float, resend_max_s: float) -> Iterator[Stack]:
-    own = Broker(tmp_path / "broker.log").start()  # our own: killing the session's would hurt other tests
+    own = Broker(tmp_path / "broker.log")  # our own: killing the session's would hurt other tests
     intake = open_intake(own.bootstrap, database, form_rate_per_token=100_000, form_rate_per_address=100_000,
                          relay_max_backoff_seconds=1.0, relay_resend_after_seconds=resend_after_s,
                          relay_resend_max_seconds=resend_max_s, relay_report_seconds=1.0)
-    create_topics(intake.settings)
-    opened = Stack(own, intake, tmp_path / "relay.log", tmp_path)
+    said: list[str] = []
+    services = Supervisor(say=said.append)
+    services.add(CLI["service_broker"], lambda: own.start_with_topics(intake.settings), own.log_path)
+    opened = Stack(own, services, said, intake, tmp_path / "relay.log", tmp_path)
     relay = start_relay(intake.settings, opened.relay_log)
     try:
         yield opened
@@ -75,7 +88,7 @@ def running_stack(database: str, tmp_path: Path, resend_after_s: float, resend_m
     finally:
         relay.terminate()
         relay.wait(15)
-        opened.broker.stop()
+        services.stop()
 
 
 @pytest.fixture
@@ -86,6 +99,11 @@ def stack(postgres, database: str, tmp_path: Path) -> Iterator[Stack]:
 
 def accept_everything(stack: Stack) -> None:
     """500 form reports, 5,000 police-feed events and a 20,000-line import, each answered as accepted."""
+    accept_reports_and_feed(stack)
+    import_history(stack)
+
+
+def accept_reports_and_feed(stack: Stack) -> None:
     settings = stack.intake.settings
     with FormServer(settings), httpx.Client(follow_redirects=True) as client:
         for _ in range(FORM_REPORTS):
@@ -99,6 +117,10 @@ def accept_everything(stack: Stack) -> None:
             answer = feed.post("/v1/incidents", content=ndjson(events[start:start + 1000]),
                                headers={"Authorization": f"Bearer {token}", **NDJSON})
             assert answer.status_code == 200 and answer.json()["accepted"] == 1000, answer.text
+
+
+def import_history(stack: Stack) -> None:
+    settings = stack.intake.settings
     path = stack.tmp / "history.ndjson"
     now = datetime.now(UTC).replace(microsecond=0)
     lat, lon = (AGREEMENT_A.min_lat + AGREEMENT_A.max_lat) / 2, (AGREEMENT_A.min_lon + AGREEMENT_A.max_lon) / 2
@@ -168,11 +190,17 @@ def test_broker_restarted_empty_before_the_processor_ran_everything_is_counted_o
 def test_broker_restarted_empty_while_the_processor_counts_everything_is_counted_once(stack: Stack, tmp_path: Path):
     worker = WorkerProcess(stack.intake.settings, tmp_path / "worker.log").start()
     try:
-        accept_everything(stack)
-        # Mid-stream: some counted, most not yet.
-        wait_for(lambda: 0 < outbox_state(stack.database)[2] < TOTAL // 2, 120, "the processor to be mid-stream",
-                 interval=0.05)
+        accept_reports_and_feed(stack)
+        importing = threading.Thread(target=import_history, args=(stack,))
+        importing.start()
+        # Mid-stream: the import is publishing and the processor has counted part of it.
+        wait_for(lambda: outbox_state(stack.database)[2] >= FORM_REPORTS + FEED_EVENTS + 2000, 120,
+                 "the processor to count part of the import", interval=0.05)
+        counted_at_restart = outbox_state(stack.database)[2]
         stack.restart_broker_empty()
+        importing.join(120)  # the import waits for the broker and goes on
+        assert not importing.is_alive()
+        assert counted_at_restart < TOTAL, "the broker must restart before everything is counted"
         wait_for(lambda: outbox_state(stack.database)[2] == TOTAL, 240, "every event counted and confirmed")
         assert_counted_exactly_once(stack.database)
         worker.assert_alive()

@@ -106,21 +106,6 @@ def deliver(prod: KafkaProducer, topic: str, messages: Iterable[tuple[str, bytes
     return len(futures)
 
 
-def publish_events(settings: Settings, events: Iterable[IncidentEvent]) -> int:
-    """Publish events and wait until the broker has them all."""
-    prod = producer(settings)
-    count = 0
-    try:
-        for event in events:
-            key, value = event_message(event)
-            prod.send(settings.topic_incidents_reported, key=key, value=value)
-            count += 1
-        prod.flush()
-    finally:
-        prod.close()
-    return count
-
-
 def publish_agreements(settings: Settings, agreements: Iterable[Agreement]) -> None:
     """Publish agreements to the compacted `agreements` topic, keyed by agreement id."""
     prod = producer(settings)

@@ -98,6 +98,17 @@ class Broker:
         wait_for_port(self.port, 20, self.process)
         return self
 
+    def start_with_topics(self, settings: Settings) -> subprocess.Popen:
+        """Start (or start again) and create the platform's topics: with memory storage a restarted broker comes
+        back empty. The supervisor of `trygg up` restarts it this way; the relay then re-sends what is not yet
+        counted."""
+        from trygg.adapters.kafka import create_topics
+
+        self.start()
+        create_topics(settings)
+        assert self.process is not None
+        return self.process
+
     def stop(self) -> None:
         stop_process(self.process)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -41,8 +40,8 @@ def wait_until_counted(settings: Settings, expected_events: int, timeout_s: floa
 
 def _load_demo(settings: Settings) -> None:
     from schemas.survey import SurveyWaveEvent
-    from trygg.adapters.kafka import publish_events
     from trygg.app.counts import counts_table
+    from trygg.app.import_file import run_import
     from trygg.app.load_agreements import load_agreements_file
     from trygg.app.render_report import render_report
     from trygg.app.surveys import queue_perceived_safety
@@ -55,7 +54,11 @@ def _load_demo(settings: Settings) -> None:
     days = max(540, (now.date() - min(a.signed_at for a in agreements)).days + 366)
     events = demo_events(agreements, now=now, days=days)
     print(f"• {say('publishing', events=len(events), months=days // 30, topic=settings.topic_incidents_reported)}")
-    publish_events(settings, events)
+    # Through the import, like a municipality's backfill: kept in the outbox until counted, so a broker restart
+    # during the demo delays it but loses nothing.
+    history = settings.state_dir.resolve() / "demo-history.ndjson"
+    history.write_text("".join(e.model_dump_json(exclude_none=True) + "\n" for e in events), encoding="utf-8")
+    run_import(settings, history, report=history.with_suffix(".summary.json"), progress=False)
     safety = demo_perceived_safety(agreements, now=now, days=days)
     queue_perceived_safety(settings, safety)
     waves = sum(isinstance(e, SurveyWaveEvent) for e in safety)
@@ -70,7 +73,6 @@ def _load_demo(settings: Settings) -> None:
 
 def run_local_stack(settings: Settings, *, demo: bool) -> int:
     """Start broker, database, migrations, topics and the processor; optionally the demo; stop all on Ctrl-C."""
-    from trygg.adapters.kafka import create_topics
     from trygg.app.migrate import migrate_database
     from trygg.localstack.intake import LABEL_WIDTH, print_intake, start_form, start_relay
     from trygg.localstack.police import start_police_feed
@@ -87,16 +89,9 @@ def run_local_stack(settings: Settings, *, demo: bool) -> int:
     db_url = urlsplit(settings.database_url)
     postgres = Postgres(state / "pgdata", port=_local_port(settings.database_url), database=db_url.path.lstrip("/"))
     services = Supervisor()
-
-    def start_broker() -> subprocess.Popen:
-        broker.start()
-        create_topics(settings)  # memory storage: a restarted broker has no topics; the relay re-sends the rest
-        assert broker.process is not None
-        return broker.process
-
     try:
         print(f"• {say('starting_broker')}: {broker.bootstrap}")
-        services.add(CLI["service_broker"], start_broker, broker.log_path)
+        services.add(CLI["service_broker"], lambda: broker.start_with_topics(settings), broker.log_path)
         print(f"• {say('starting_postgres')}: 127.0.0.1:{postgres.port} "
               f"({say('data_directory')}: {postgres.datadir})")
         postgres.start()
