@@ -557,6 +557,12 @@ class Memory:
     def peak_mb(self) -> float:
         return max(rss for _, _, rss in self.samples) / MB
 
+    def rate_between(self, low: float, high: float) -> float:
+        """Events per second while the stored count went from share `low` to share `high` of the run."""
+        start = next(s for s in self.samples if s[1] >= low * self.events)
+        end = next((s for s in self.samples if s[1] >= high * self.events), self.samples[-1])
+        return (end[1] - start[1]) / (end[0] - start[0]) if end[0] > start[0] else float("nan")
+
     @property
     def rate(self) -> float:
         return self.events / (self.done - self.first)
@@ -775,6 +781,13 @@ def render(args: argparse.Namespace, settings: Settings | None, meta: dict, rows
                    f"| flat | sampled every 1 s, {len(memory.samples)} samples; worker + children |")
         out.append(f"| 3 | RSS slope (10 %..100 %, least squares) | **{slope:+.1f} MB per 100k events** | ~0 "
                    f"({verdict}) | |")
+        early, late = memory.rate_between(0.02, 0.12), memory.rate_between(0.9, 1.0)
+        share = late / early * 100
+        verdict = "met" if share >= 80 else "NOT met"
+        deciles = ", ".join(f"{memory.rate_between(d / 10, (d + 1) / 10):,.0f}" for d in range(10))
+        out.append(f"| 3 | Throughput as the history grows: the last 10 % of the run ({0.9 * memory.events:,.0f} "
+                   f"events stored and more) against 2–12 % | {late:,.0f} against {early:,.0f} events/s: "
+                   f"**{share:.0f} %** | >= 80 % ({verdict}) | events/s per tenth of the run: {deciles} |")
         out.append(f"| 3 | Pipeline throughput over the memory run | {memory.rate:,.0f} events/s | | "
                    f"first batch -> all {memory.events:,} stored; progress from "
                    f"SELECT count(*) FROM event_ledger every 1 s "
