@@ -190,15 +190,21 @@ def browser(tmp_path: Path) -> Iterator[object]:
 
 
 def loads_page(browser, action: Callable[[], object]) -> None:
-    """Do what submits a form or follows a link, and wait for the new page: on a loaded machine a lookup right
-    after the click can still find the old page's element, which the navigation then makes stale."""
+    """Do what submits a form or follows a link, and wait until the new page has loaded: on a loaded machine a
+    lookup right after the click can still find the old page's element, and asking a page that is being
+    unloaded about its elements can fail in chromedriver itself ("unhandled inspector error")."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = browser.find_element(By.TAG_NAME, "html")
+    old = browser.find_element(By.TAG_NAME, "html").id
     action()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old))
+
+    def new_page_loaded(driver) -> bool:
+        return (driver.find_element(By.TAG_NAME, "html").id != old
+                and driver.execute_script("return document.readyState") == "complete")
+
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(new_page_loaded)
 
 
 @pytest.fixture
