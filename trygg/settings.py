@@ -91,6 +91,10 @@ class Settings(BaseSettings):
         33_554_432, ge=1024, description="largest batch body in bytes (413 above; 10,000 events at most)"
     )
     import_batch_size: int = Field(2000, ge=1, description="lines `trygg import` writes to the outbox per transaction")
+    partner_role_secret: str | None = Field(
+        None, description="secret each agreement's database role password is derived from (`trygg agreements "
+        "load` sets it, `trygg grafana sync` puts it in the agreement's data source); unset: partner roles cannot log in"
+    )
     grafana_url: str = Field("http://127.0.0.1:3000", description="Grafana for `trygg grafana sync`/`invite`")
     grafana_token: str | None = Field(None, description="Grafana service account token (or user and password)")
     grafana_user: str = Field("admin", description="Grafana admin user when no token is set")
